@@ -1,0 +1,42 @@
+"""Classification: which of the four filings (or none) a document is.
+
+Each kind scores points for its title near the top and for the labels and
+phrases of its form anywhere; a misspelt or missing title still leaves the
+form's own wording. Below a threshold the document is `unknown`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..models import Document, Kind
+
+_TITLES: dict[str, list[str]] = {
+    "report_letter": [r"活动开展报告函", r"报告函", r"机构.{0,6}报告"],
+    "commitment": [r"机构承诺书", r"承诺书", r"承\s*诺\s*[书收]"],
+    "work_report": [r"机构工作报表", r"工作报表", r"业绩报表", r"工作报告表"],
+    "contract": [r"(服务|托管|评价|培训|检测|咨询|技术|委托)\S{0,8}(合同|协议书?)", r"合\s*同\s*书?$", r"协议书"],
+}
+_MARKS: dict[str, list[str]] = {
+    "report_letter": ["服务类别", "企业法人营业执照", "从业地联系人", "聘用专家", "从业人数", "在从业地开展", "业务范围", "注册地址", "办公地址"],
+    "commitment": ["本机构承诺", "承诺人", "不伪造", "租借资质", "不转包项目", "批准的业务范围", "恶性低价竞争", "按时报送工作业绩"],
+    "work_report": ["项目企业名称", "项目主要内容", "项目所在镇", "签约时间", "完成时间", "服务价格", "填表人", "项目企业联系人"],
+    "contract": ["委托方", "受托方", "甲方", "乙方", "违约责任", "争议", "合同金额", "服务费", "签订", "履行期限", "有效期限", "盖章", "法定代表人"],
+}
+_THRESHOLD = 4
+
+
+def classify(doc: Document) -> Kind:
+    lines = [re.sub(r"\s+", "", line.text) for line in doc.lines()]
+    head = lines[:10]
+    text = "".join(lines)
+    scores: dict[str, float] = {}
+    for kind, marks in _MARKS.items():
+        score = float(sum(1 for mark in marks if mark in text))
+        if any(re.search(p, h) and len(h) <= 40 for p in _TITLES[kind] for h in head):
+            score += 5
+        scores[kind] = score
+    # a contract's marks are common words; demand more of them
+    scores["contract"] -= 1
+    best = max(scores, key=lambda k: scores[k])
+    return best if scores[best] >= _THRESHOLD else "unknown"  # type: ignore[return-value]

@@ -1,0 +1,92 @@
+"""Fields of 附件2 安全生产技术服务机构承诺书, and whether its eight
+commitments are all there, word for word."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Optional
+
+from ..models import CommitmentFields, Document, Extraction
+from .labels import Finder, Rows, squash
+from .values import date_or_none, person, text_or_none
+
+CLAUSES = [
+    "自觉遵守有关法律、法规以及相关规定；",
+    "不伪造、转让或者租借资质、资格证书，不转包项目；",
+    "严格按照批准的业务范围开展中介服务活动；",
+    "认真开展安全生产技术服务活动，确保服务质量，不出具虚假或者失实的安全生产技术服务报告；",
+    "遵守市场竞争规则，不采取欺诈、恶性低价竞争，故意贬低、诋毁其他安全生产技术服务机构等不正当手段招揽业务；",
+    "不以安全生产监督管理部门及其工作人员的名义或以欺骗手段到生产经营单位招揽业务；",
+    "严格服务时限要求，在约定的时间内提交安全生产技术服务报告和整改确认意见；",
+    "自觉接受各级安全生产监督管理部门的监督，按时报送工作业绩。",
+]
+NUMERALS = "一二三四五六七八"
+NAME = ["机构名称（盖章）", "机构名称", "单位名称（盖章）", "单位名称", "机构（盖章）"]
+PROMISOR = ["承诺人（签名）", "承诺人（签字）", "承诺人", "法定代表人（签名）", "法定代表人"]
+DATE = ["日期", "签署日期", "承诺日期"]
+STOPS = NAME + PROMISOR + DATE
+
+
+def extract(doc: Document) -> tuple[CommitmentFields, Extraction]:
+    rows = Rows.of(doc).rows
+    find = Finder(rows, STOPS)
+    fields = CommitmentFields(
+        agency_name=text_or_none(_strip_seal(find.find(NAME))),
+        promisor=person(find.find(PROMISOR)),
+        signed_on=_signed_on(find),
+        clauses_intact=clauses_intact(" ".join(r.text for r in rows)),
+    )
+    return fields, Extraction()
+
+
+def _strip_seal(value: Optional[str]) -> Optional[str]:
+    return re.sub(r"^[（(]?盖章[)）]?[：:]?", "", value).strip() if value else value
+
+
+def _signed_on(find: Finder):
+    value = find.find(DATE)
+    if value and date_or_none(value):
+        return date_or_none(value)
+    # the date under the signature: the first date at or after the 承诺人 line
+    for r, _, _ in find.positions(PROMISOR):
+        for row in find.rows[r:]:
+            for cell in row.cells:
+                found = date_or_none(cell)
+                if found:
+                    return found
+        break
+    return None
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKC", squash(text))
+    return re.sub(r"[;；,，.。:：、]", lambda m: {";": "；", ",": "，", ".": "。", ":": "："}.get(m.group(), m.group()), text)
+
+
+def clauses_intact(text: str) -> bool:
+    """True when commitments 一 to 八 are all present and their wording is unchanged."""
+    body = _norm(text)
+    start = body.find("一、")
+    if start < 0:
+        return False
+    body = body[start:]
+    for i, clause in enumerate(CLAUSES):
+        head = NUMERALS[i] + "、"
+        at = body.find(head)
+        if at != 0:
+            return False
+        nxt = NUMERALS[i + 1] + "、" if i + 1 < len(CLAUSES) else None
+        end = body.find(nxt, len(head)) if nxt else _clause_end(body, len(head) + len(_norm(clause)))
+        if end < 0:
+            return False
+        if body[len(head):end].rstrip("；。") != _norm(clause).rstrip("；。"):
+            return False
+        body = body[end:]
+    return True
+
+
+def _clause_end(body: str, expected: int) -> int:
+    """Where the last clause ends: at the signature block, else its length."""
+    m = re.search(r"机构名称|单位名称|承诺人|盖章|\d{4}年", body)
+    return m.start() if m else min(len(body), expected)

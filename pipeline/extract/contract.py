@@ -1,0 +1,162 @@
+"""Fields of a service contract (安全生产技术服务合同), whatever its model:
+the 科技部 cover and party table, 甲方/乙方 paragraphs with a two-column
+signature block, or any mix of the label variants in domain.md."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from ..models import ContractFields, Document, Extraction
+from ..parse.money import find_amounts, yuan_to_wan
+from ..parse.town import find_town
+from .category import category_of
+from .labels import Finder, Row, Rows, label_regex, squash
+from .values import date_or_none, is_org, person, phone_or_none, range_end, text_or_none
+
+CLIENT = ["委托方（甲方）", "甲方（委托方）", "委托方（以下简称甲方）", "委托方(以下简称“甲方”)", "委托单位（甲方）",
+          "委托方", "委托单位", "委托人", "甲方", "项目企业名称"]
+AGENCY = ["受托方（乙方）", "乙方（受托方）", "受托方（以下简称乙方）", "服务方（以下简称乙方）", "服务方（乙方）",
+          "乙方（服务方）", "受托单位（乙方）", "受托方", "服务方", "受托单位", "服务单位", "受托人", "乙方"]
+_CLIENT_HEAD = re.compile(r"^(委托方|甲方|委托单位|委托人)")
+_AGENCY_HEAD = re.compile(r"^(受托方|乙方|服务方|受托单位|服务单位|受托人)")
+_CLAUSE = re.compile(r"^([一二三四五六七八九十]+、|第[一二三四五六七八九十]+条|\d+[．.、])")
+
+NAME = ["名称（或姓名）", "名称", "单位名称"]
+CONTACT = ["联系（经办）人", "项目联系人", "联系人", "经办人"]
+PHONE = ["联系电话", "电话", "联系方式", "手机", "联系手机"]
+ADDRESS = ["住所（通讯地址）", "住所地", "住所", "通讯地址", "地址"]
+SIGNED = ["签订时间", "签订日期", "签约时间", "签约日期", "签署日期", "签订于"]
+TERM = ["有效期限", "履行期限", "服务期限", "技术服务期限", "工作期限", "合同期限", "完成时间", "完成日期", "完成期限", "服务时间"]
+PROJECT = ["项目名称", "评价项目名称", "服务项目名称", "服务内容", "服务项目", "技术服务的内容", "培训内容", "检测项目", "托管内容"]
+PLACE = ["技术服务地点", "服务地点", "项目地点", "评价范围", "检测地点", "培训地点"]
+PRICE_HINTS = ["合同总金额", "总金额", "技术服务费总额", "服务费用", "合同金额", "服务费", "合同价款", "费用总额", "总价", "报酬", "价款", "金额"]
+STOPS = CLIENT + AGENCY + NAME + CONTACT + PHONE + ADDRESS + SIGNED + TERM + PROJECT + PLACE + [
+    "法定代表人", "委托代理人", "开户银行", "帐号", "账号", "签订地点", "日期", "资质证书编号", "合同编号"]
+
+
+def extract(doc: Document) -> tuple[ContractFields, Extraction]:
+    rows = Rows.of(doc).rows
+    find = Finder(rows, STOPS)
+    client_rows, agency_rows = party_rows(rows)
+    client = Finder(client_rows, STOPS)
+    agency = Finder(agency_rows, STOPS)
+
+    client_name = find.find(CLIENT, is_org) or client.find(NAME, is_org)
+    agency_name = find.find(AGENCY, is_org) or agency.find(NAME, is_org)
+    project = _project(find)
+    upper, lower = _amounts(rows)
+    fields = ContractFields(
+        agency_name=agency_name,
+        client_name=client_name,
+        project_content=project,
+        service_category=category_of(project, _title(rows)) if project else None,
+        town=_town(find, client),
+        signed_on=date_or_none(find.find(SIGNED)) or _seal_date(client_rows + agency_rows),
+        completion_on=range_end(find.find(TERM, _has_date)),
+        price_wan=yuan_to_wan(upper if upper is not None else lower) if (upper or lower) else None,
+        client_contact=person(client.find(CONTACT)),
+        client_phone=phone_or_none(client.find(PHONE)),
+    )
+    extra = Extraction(
+        price_upper_wan=yuan_to_wan(upper) if upper else None,
+        price_lower_wan=yuan_to_wan(lower) if lower else None,
+    )
+    return fields, extra
+
+
+def _has_date(text: str) -> bool:
+    return bool(re.search(r"\d{4}|[〇○零一二][〇○零一二三四五六七八九]{3}", text))
+
+
+def _title(rows: list[Row]) -> str:
+    for row in rows[:8]:
+        text = squash(row.text)
+        if re.search(r"(合同|协议)", text) and len(text) <= 30:
+            return text
+    return ""
+
+
+def _project(find: Finder) -> Optional[str]:
+    value = find.find(PROJECT, lambda v: 2 <= len(v) <= 60)
+    if value:
+        return text_or_none(re.sub(r"[。；;]$", "", value))
+    return None
+
+
+def _town(find: Finder, client: Finder) -> Optional[str]:
+    for finder, labels in ((find, PLACE), (client, ADDRESS)):
+        value = finder.find(labels, lambda v: find_town(v) is not None)
+        if value:
+            return find_town(value)
+    return None
+
+
+def _amounts(rows: list[Row]):
+    """The 大写 and 小写 amounts of the line that states the contract's total."""
+    texts = [row.text for row in rows]
+    for hint in PRICE_HINTS:
+        pat = label_regex(hint)
+        for i, text in enumerate(texts):
+            if not pat.search(text):
+                continue
+            upper, lower = find_amounts(text)
+            if (upper is None or lower is None) and i + 1 < len(texts):
+                upper2, lower2 = find_amounts(text + texts[i + 1])
+                upper, lower = upper or upper2, lower or lower2
+            if upper is not None or lower is not None:
+                return upper, lower
+    return None, None
+
+
+def _seal_date(rows: list[Row]):
+    """The date under the seals when no 签订日期 label gives one: the later of
+    the parties' dates (the contract binds when both have signed)."""
+    found = [d for row in rows for cell in row.cells if (d := date_or_none(cell)) is not None]
+    return max(found) if found else None
+
+
+def party_rows(rows: list[Row]) -> tuple[list[Row], list[Row]]:
+    """Split the rows that describe each party: a party table (a 委托方 row
+    header followed by its rows), a two-column signature block (甲方 | 乙方),
+    or a 甲方：… paragraph followed by its 住所地/联系人 lines."""
+    client: list[Row] = []
+    agency: list[Row] = []
+    columns: Optional[list[Optional[list[Row]]]] = None
+    current: Optional[list[Row]] = None
+    free_left = 0
+    for row in rows:
+        heads = [_party_of(cell) for cell in row.cells]
+        if len(row.cells) >= 2 and heads[0] and heads[1] and heads[0] != heads[1]:
+            columns = [client if h == "client" else agency for h in heads[:2]]
+            current = None
+            continue
+        if columns and len(row.cells) == 2:
+            for target, cell in zip(columns, row.cells):
+                if target is not None:
+                    target.append(Row(cells=(cell,), conf=row.conf, in_table=True))
+            continue
+        columns = None
+        if heads and heads[0]:
+            current = client if heads[0] == "client" else agency
+            free_left = 8
+            rest = row.cells[1:] if row.in_table else row.cells
+            current.append(Row(cells=tuple(rest), conf=row.conf, in_table=row.in_table))
+            continue
+        if current is not None:
+            text = squash(row.text)
+            if (not row.in_table and (_CLAUSE.match(text) or free_left <= 0 or len(text) > 45)):
+                current = None
+                continue
+            free_left -= 1
+            current.append(row)
+    return client, agency
+
+
+def _party_of(cell: str) -> Optional[str]:
+    s = squash(cell)
+    if _CLIENT_HEAD.match(s):
+        return "client"
+    if _AGENCY_HEAD.match(s):
+        return "agency"
+    return None

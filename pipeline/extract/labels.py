@@ -1,0 +1,210 @@
+"""Finding a value by its label, wherever the layout puts it.
+
+A document is seen as a sequence of `Row`s: each line of text and each row of
+each table, split into cells. A value is found beside its label: in the next
+cell, after a colon in the same cell, in a labelled blank `____`, or on the
+next line when the label stands alone at the end of a free line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable, Iterable, Optional, Sequence
+
+from ..models import Document
+
+Accept = Callable[[str], bool]
+
+_LEAD = r"^[\s（(]*(?:第[一二三四五六七八九十]+条|[一二三四五六七八九十]+、|\d+[\.．、]|[（(][一二三四五六七八九十\d]+[)）])?\s*"
+_COLON = r"[：:]"
+_BLANK = re.compile(r"^[_＿\s]+|[_＿\s]+$")
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[str, ...]
+    conf: Optional[float] = None
+    in_table: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(c for c in self.cells if c)
+
+
+@dataclass
+class Rows:
+    """The rows of a document, in reading order."""
+
+    rows: list[Row] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, doc: Document) -> "Rows":
+        out: list[Row] = []
+        for page in doc.pages:
+            for block in page.blocks:
+                if block.line is not None:
+                    cells = tuple(block.line.cells or [block.line.text])
+                    out.append(Row(cells=cells, conf=block.line.conf))
+                elif block.table is not None:
+                    for cells in block.table.rows:
+                        kept = tuple(_unwrap(c) for c in cells if c is not None)
+                        if any(kept):
+                            out.append(Row(cells=kept, conf=block.table.conf, in_table=True))
+        return cls(out)
+
+
+def _unwrap(cell: str) -> str:
+    """Join the lines of a wrapped cell: CJK text wraps without a space."""
+    parts = [p.strip() for p in cell.split("\n") if p.strip()]
+    joined = ""
+    for part in parts:
+        if joined and re.match(r"[A-Za-z0-9]", joined[-1]) and re.match(r"[A-Za-z0-9]", part[0]) and not re.match(r"\d", part[0]):
+            joined += " "
+        joined += part
+    return joined
+
+
+@lru_cache(maxsize=512)
+def label_regex(label: str) -> re.Pattern[str]:
+    """A label matches with any white space between its characters."""
+    body = r"\s*".join(re.escape(ch) for ch in label if not ch.isspace())
+    return re.compile(body)
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def is_label_cell(cell: str, labels: Iterable[str]) -> bool:
+    """True when the whole cell is one of the labels (a colon, a trailing
+    note in brackets, or a （盖章）/（签字） mark may follow)."""
+    s = re.sub(_LEAD, "", squash(cell))
+    s = re.sub(r"[：:]$", "", s)
+    for label in labels:
+        lab = squash(label)
+        if s == lab or (s.startswith(lab) and re.fullmatch(r"[（(][^）)]*[)）][：:]?", s[len(lab):] or "x")):
+            return True
+    return False
+
+
+def clean_value(value: str) -> str:
+    value = _BLANK.sub("", value.strip())
+    value = re.sub(r"^[：:]\s*", "", value)
+    return value.strip(" ，,；;")
+
+
+def _cut_at_labels(value: str, stops: Sequence[str]) -> str:
+    """A value ends where the next known label of the same line begins."""
+    end = len(value)
+    for stop in stops:
+        m = re.search(r"\s*" + label_regex(stop).pattern + r"\s*" + r"(?:[（(][^）)]{0,6}[)）])?\s*" + _COLON, value)
+        if m and m.start() > 0:
+            end = min(end, m.start())
+    return value[:end]
+
+
+def _inline(cell: str, label: str, stops: Sequence[str]) -> Optional[str]:
+    """`label：value` (or `label（注）：value`, `label____value`) inside one cell."""
+    pat = label_regex(label).pattern
+    m = re.search(pat + r"\s*(?:[（(][^）)]{0,8}[)）])?\s*(?:" + _COLON + r"|_{2,}|＿{2,})", cell)
+    if not m:
+        return None
+    rest = cell[m.end():]
+    return clean_value(_cut_at_labels(rest, stops))
+
+
+class Finder:
+    """Looks labels up over a list of rows (a whole document or a scope)."""
+
+    def __init__(self, rows: Sequence[Row], stops: Sequence[str] = ()) -> None:
+        self.rows = list(rows)
+        self.stops = list(stops)
+
+    def positions(self, labels: Sequence[str]) -> Iterable[tuple[int, int, str]]:
+        for r, row in enumerate(self.rows):
+            for c, cell in enumerate(row.cells):
+                for label in labels:
+                    if label_regex(label).search(cell):
+                        yield r, c, label
+                        break
+
+    def value_at(self, r: int, c: int, label: str) -> Optional[str]:
+        """The value that belongs to the label found at row r, cell c; ''
+        when the layout says the value is empty; None when nothing is there."""
+        row = self.rows[r]
+        cell = row.cells[c]
+        stops = [s for s in self.stops if squash(s) != squash(label)]
+        if is_label_cell(cell, [label]):
+            if c + 1 < len(row.cells):
+                nxt = row.cells[c + 1]
+                return "" if is_label_cell(nxt, self.stops) else clean_value(_cut_at_labels(nxt, stops))
+            if not row.in_table and r + 1 < len(self.rows):
+                nxt_row = self.rows[r + 1]
+                first = nxt_row.cells[0] if nxt_row.cells else ""
+                if first and not _starts_with_label(first, self.stops):
+                    return clean_value(_cut_at_labels(first, stops))
+            return ""
+        value = _inline(cell, label, stops)
+        if value == "" and c + 1 < len(row.cells) and not is_label_cell(row.cells[c + 1], self.stops):
+            return clean_value(row.cells[c + 1])
+        return value
+
+    def find(self, labels: Sequence[str], accept: Optional[Accept] = None, start: int = 0) -> Optional[str]:
+        """The first accepted value of any of the labels (earlier labels in
+        the list are preferred over later ones)."""
+        for label in labels:
+            for r, c, _ in self.positions([label]):
+                if r < start:
+                    continue
+                value = self.value_at(r, c, label)
+                if value is None or value == "":
+                    continue
+                if accept is None or accept(value):
+                    return value
+        return None
+
+    def find_with_conf(self, labels: Sequence[str], accept: Optional[Accept] = None) -> tuple[Optional[str], Optional[float]]:
+        for label in labels:
+            for r, c, _ in self.positions([label]):
+                value = self.value_at(r, c, label)
+                if value and (accept is None or accept(value)):
+                    return value, self.rows[r].conf
+        return None, None
+
+    def find_after(self, anchors: Sequence[str], labels: Sequence[str], accept: Optional[Accept] = None) -> Optional[str]:
+        """The first value of `labels` at or after the first anchor label
+        (the 联系手机 that belongs to 从业地联系人, not to 法定代表人)."""
+        for r, c, _ in self.positions(anchors):
+            for r2 in range(r, len(self.rows)):
+                row = self.rows[r2]
+                for c2, cell in enumerate(row.cells):
+                    if r2 == r and c2 <= c:
+                        continue
+                    for label in labels:
+                        if label_regex(label).search(cell):
+                            value = self.value_at(r2, c2, label)
+                            if value and (accept is None or accept(value)):
+                                return value
+                            if value == "":
+                                return None
+            return None
+        return None
+
+    def state_of(self, labels: Sequence[str]) -> Optional[str]:
+        """Like find, but '' when the label is present with an empty value."""
+        seen_empty = False
+        for label in labels:
+            for r, c, _ in self.positions([label]):
+                value = self.value_at(r, c, label)
+                if value:
+                    return value
+                if value == "":
+                    seen_empty = True
+        return "" if seen_empty else None
+
+
+def _starts_with_label(cell: str, labels: Sequence[str]) -> bool:
+    s = re.sub(_LEAD, "", squash(cell))
+    return any(s.startswith(squash(label)) for label in labels if label)

@@ -1,0 +1,85 @@
+"""Readers: one module per file type, chosen from one table keyed by suffix.
+
+Each reader module has `read(path, limits) -> Document` and
+`is_available() -> bool`; it raises `UnreadableError` (with a Chinese reason)
+for a file it cannot read. A new format is one new module and one table row.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from types import ModuleType
+
+from ...errors import LimitExceededError, UnreadableError
+from ...models import Document, Limits
+
+# suffix -> reader module (imported lazily so that the OCR stack loads only when needed)
+READERS: dict[str, str] = {
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".docm": "docx",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".doc": "legacy",
+    ".xls": "legacy",
+    ".wps": "legacy",
+    ".et": "legacy",
+    ".jpg": "image",
+    ".jpeg": "image",
+    ".png": "image",
+    ".tif": "image",
+    ".tiff": "image",
+    ".bmp": "image",
+    ".txt": "plaintext",
+}
+
+
+def sniff(path: Path) -> str | None:
+    """The reader the file's first bytes call for, whatever its name says."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith((b"\xff\xd8\xff", b"\x89PNG", b"II*\x00", b"MM\x00*", b"BM")):
+        return "image"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "legacy"
+    if head.startswith(b"PK"):
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = set(zf.namelist())
+        except (zipfile.BadZipFile, OSError):
+            return None
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+    return None
+
+
+def reader_for(path: Path) -> ModuleType:
+    name = READERS.get(path.suffix.lower())
+    sniffed = sniff(path)
+    if sniffed is not None and sniffed != name and not (sniffed == "legacy" and name is None):
+        name = sniffed
+    if name is None:
+        raise UnreadableError(
+            f"不支持的文件类型“{path.suffix or '无扩展名'}”：请提交 PDF、Word（.docx）、Excel（.xlsx）或图片（.jpg/.png/.tif）。"
+        )
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+def read_document(path: Path, limits: Limits | None = None) -> Document:
+    """Read any supported file into a Document, or raise UnreadableError."""
+    limits = limits or Limits()
+    size = path.stat().st_size
+    if size == 0:
+        raise UnreadableError("文件为空（0 字节）：请重新扫描或重新保存后提交。")
+    if size > limits.max_bytes:
+        raise LimitExceededError(
+            f"文件过大（{size / 1024 / 1024:.0f} MB，上限 {limits.max_bytes // 1024 // 1024} MB）：请拆分或压缩后提交。"
+        )
+    return reader_for(path).read(path, limits)

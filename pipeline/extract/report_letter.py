@@ -1,0 +1,82 @@
+"""Fields of 附件1 安全生产技术服务机构活动开展报告函."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from ..models import EMPTY, TICKED, Category, Document, Extraction, ReportLetterFields
+from .category import form_category
+from .labels import Finder, Rows
+from .values import date_or_none, phone_or_none, text_or_none
+
+NAME = ["机构名称", "单位名称"]
+CATEGORY = ["服务类别", "服务类型"]
+SCOPE = ["业务范围"]
+LOCAL = ["在从业地开展业务内容", "在从业地开展", "从业地开展业务内容", "从业地业务内容"]
+LICENSE = ["企业法人营业执照编号", "营业执照编号", "统一社会信用代码", "信用代码", "营业执照号"]
+REG_ADDR = ["注册地址", "注册地"]
+OFFICE = ["办公地址", "经营地址"]
+CONTACT = ["从业地联系人", "联系人"]
+MOBILE = ["联系手机", "手机", "联系电话"]
+STAFF = ["从业人数", "从业人员数", "员工人数"]
+EXPERTS = ["聘用专家", "专家"]
+LEGAL = ["法定代表人", "法人代表"]
+FILLED = ["填表日期", "填报日期", "日期"]
+STOPS = NAME + CATEGORY + SCOPE + LOCAL + LICENSE + REG_ADDR + OFFICE + CONTACT + MOBILE + STAFF + EXPERTS + LEGAL + FILLED
+
+
+def extract(doc: Document) -> tuple[ReportLetterFields, Extraction]:
+    find = Finder(Rows.of(doc).rows, STOPS)
+    fields = ReportLetterFields(
+        agency_name=text_or_none(find.find(NAME)),
+        service_categories=_categories(find),
+        business_scope=text_or_none(find.find(SCOPE)),
+        local_business=text_or_none(find.find(LOCAL)),
+        license_no=_license(find.find(LICENSE)),
+        registered_address=text_or_none(find.find(REG_ADDR)),
+        office_address=text_or_none(find.find(OFFICE)),
+        local_contact=text_or_none(find.find(CONTACT[:1]) or find.find(CONTACT[1:])),
+        local_contact_phone=phone_or_none(find.find_after(CONTACT, MOBILE)),
+        staff_count=_count(find.find(STAFF)),
+        experts=text_or_none(find.find(EXPERTS)),
+        legal_representative=text_or_none(find.find(LEGAL)),
+        legal_representative_phone=phone_or_none(find.find_after(LEGAL, MOBILE)),
+        filled_on=date_or_none(find.find(FILLED)),
+    )
+    return fields, Extraction()
+
+
+def _categories(find: Finder) -> Optional[list[Category]]:
+    value = find.find(CATEGORY)
+    if value is None:
+        return None
+    found: list[Category] = []
+    seen_box = False
+    for mark, label in re.findall(rf"([{TICKED}{EMPTY}])\s*([^{TICKED}{EMPTY}]+)", value):
+        seen_box = True
+        category = form_category(label)
+        if mark == TICKED and category and category not in found:
+            found.append(category)
+    return found if seen_box else None
+
+
+def _license(value: Optional[str]) -> Optional[str]:
+    if not value:
+        return None
+    return re.sub(r"\s+", "", value).upper() or None
+
+
+def _count(value: Optional[str]) -> Optional[int]:
+    if not value:
+        return None
+    m = re.search(r"\d+", value)
+    if m:
+        return int(m.group())
+    try:
+        import cn2an
+
+        m2 = re.search(r"[零一二三四五六七八九十百千两]+", value)
+        return int(cn2an.cn2an(m2.group(), "smart")) if m2 else None
+    except Exception:  # cn2an raises plain ValueError and others
+        return None
