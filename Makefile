@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/pipeline extract inbox/* 2>/dev/null || true
+	$(BIN)/pipeline watch --inbox inbox --outbox outbox --state state
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

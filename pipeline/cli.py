@@ -55,6 +55,135 @@ def extract(
         raise typer.Exit(InputNotFoundError.exit_code)
 
 
+def _settings(**options: object):
+    from .settings import build_settings
+
+    try:
+        return build_settings(**options)
+    except ValueError as exc:
+        raise UsageError(f"设置有误：{exc}") from exc
+
+
+def _logging(fmt: str) -> None:
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+
+
+def _outputs(settings):
+    """The batch hook that regenerates outputs, when generation is available."""
+    try:
+        from .generate.outputs import batch_hook
+    except ImportError:
+        return None
+    return batch_hook(settings)
+
+
+InboxOpt = typer.Option(None, "--inbox", help="收件目录（默认 inbox/，或 PIPELINE_INBOX）")
+OutboxOpt = typer.Option(None, "--outbox", help="输出目录（默认 outbox/，或 PIPELINE_OUTBOX）")
+StateOpt = typer.Option(None, "--state", help="状态目录：台账与原件存档（默认 state/，或 PIPELINE_STATE）")
+PollOpt = typer.Option(None, "--polling", help="改用轮询，每 N 秒扫描一次（网络共享目录用）")
+LogOpt = typer.Option(None, "--log-format", help="日志格式：text 或 json")
+
+
+@app.command()
+def watch(inbox: Optional[Path] = InboxOpt, outbox: Optional[Path] = OutboxOpt, state: Optional[Path] = StateOpt,
+          polling: Optional[float] = PollOpt, log_format: Optional[str] = LogOpt) -> None:
+    """持续监视收件目录，逐个处理写入完成的文件（Ctrl+C 停止）。"""
+    import signal
+    import threading
+
+    from .ledger import Ledger
+    from .watch import Watcher
+
+    settings = _settings(inbox=inbox, outbox=outbox, state=state, polling=polling, log_format=log_format)
+    _logging(settings.log_format)
+    ledger = Ledger(settings.ledger_path)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    typer.echo(f"正在监视 {settings.inbox} → {settings.outbox}（台账：{settings.ledger_path}），按 Ctrl+C 停止。", err=True)
+    try:
+        Watcher(settings, ledger, _outputs(settings)).run(stop)
+    finally:
+        ledger.close()
+
+
+@app.command()
+def process(inbox: Optional[Path] = InboxOpt, outbox: Optional[Path] = OutboxOpt, state: Optional[Path] = StateOpt,
+            polling: Optional[float] = PollOpt, log_format: Optional[str] = LogOpt,
+            received_on: Optional[str] = typer.Option(None, "--received-on", help="按此收件日期登记（补录早先收到的材料）")) -> None:
+    """处理收件目录中现有的全部文件，然后退出。"""
+    from .inbox import scan
+    from .ledger import Ledger
+    from .watch import Watcher
+
+    settings = _settings(inbox=inbox, outbox=outbox, state=state, polling=polling, log_format=log_format)
+    _logging(settings.log_format)
+    ledger = Ledger(settings.ledger_path)
+    try:
+        watcher = Watcher(settings, ledger, _outputs(settings), received_on=_date(received_on))
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            total = sum(1 for _ in scan(settings.inbox))
+            with Progress(transient=True) as bar:
+                task = bar.add_task("处理中", total=total)
+                done = watcher.run_once(lambda n: bar.advance(task, n))
+        else:
+            done = watcher.run_once()
+        typer.echo(f"完成：处理 {done} 个文件。", err=True)
+    finally:
+        ledger.close()
+
+
+@app.command()
+def reprocess(state: Optional[Path] = StateOpt, outbox: Optional[Path] = OutboxOpt,
+              kind: Optional[str] = typer.Option(None, "--kind", help="只重新处理此类别"),
+              since: Optional[str] = typer.Option(None, "--since", help="只重新处理此日期（含）之后收到的文件")) -> None:
+    """用当前的提取程序重新读取已存档的原件，并更新记录与输出。"""
+    from .ledger import Ledger
+    from .process import reprocess as run
+
+    settings = _settings(state=state, outbox=outbox)
+    _logging(settings.log_format)
+    ledger = Ledger(settings.ledger_path)
+    try:
+        n = run(settings, ledger, kind, _date(since), on_batch=_outputs(settings))
+        typer.echo(f"完成：重新处理 {n} 个文件。", err=True)
+    finally:
+        ledger.close()
+
+
+@app.command()
+def records(state: Optional[Path] = StateOpt) -> None:
+    """输出台账中的全部记录（JSON Lines）。"""
+    from .ledger import Ledger
+    from .process import all_records
+
+    settings = _settings(state=state)
+    ledger = Ledger(settings.ledger_path, lock=False)
+    try:
+        for rec in all_records(ledger):
+            sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    finally:
+        ledger.close()
+
+
+@app.command()
+def status(state: Optional[Path] = StateOpt, inbox: Optional[Path] = InboxOpt, outbox: Optional[Path] = OutboxOpt) -> None:
+    """台账概况：各类别、各状态的数量，最新问题，等待处理的文件。"""
+    from .ledger import Ledger
+    from .report import status_text
+
+    settings = _settings(state=state, inbox=inbox, outbox=outbox)
+    ledger = Ledger(settings.ledger_path, lock=False)
+    try:
+        typer.echo(status_text(settings, ledger))
+    finally:
+        ledger.close()
+
+
 def main() -> None:
     try:
         app()

@@ -48,6 +48,11 @@ CONTRACT_DEADLINE_DAYS = 7  # 第十五条：签订服务合同后7日内上传
 REPORT_DUE_DAY = 7  # 附件3 注：每半年的第一周报上半年业绩
 
 
+def zh(day: dt.date) -> str:
+    """A date as officers write it: 2021年5月10日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def issue(code: str, field: Optional[str], message: str, article: Optional[str] = None) -> Issue:
     return Issue(code=code, severity="error" if code in ERRORS else "warning", field=field,
                  message=message, article=article)
@@ -63,7 +68,7 @@ def status_of(kind: Kind, issues: Iterable[Issue]) -> Status:
 def validate(kind: Kind, fields: Fields, extra: Extraction, received_on: dt.date) -> list[Issue]:
     if kind == "unknown":
         return [issue("UNKNOWN_KIND", None, "无法识别该文件的类别（不是服务合同、报告函、承诺书或工作报表）：请确认是否提交错了文件。")]
-    issues = _missing(kind, fields)
+    issues = _missing(kind, fields, extra)
     if isinstance(fields, ContractFields):
         issues += _contract(fields, extra, received_on)
     elif isinstance(fields, ReportLetterFields):
@@ -75,7 +80,7 @@ def validate(kind: Kind, fields: Fields, extra: Extraction, received_on: dt.date
     return issues
 
 
-def _missing(kind: Kind, fields: Fields) -> list[Issue]:
+def _missing(kind: Kind, fields: Fields, extra: Extraction) -> list[Issue]:
     out = []
     for name, value in fields:
         if value is None:
@@ -83,7 +88,10 @@ def _missing(kind: Kind, fields: Fields) -> list[Issue]:
     if isinstance(fields, WorkReportFields) and fields.rows:
         for i, row in enumerate(fields.rows):
             for name, value in row:
-                if value is None:
+                if value is None and name == "price_wan" and i in extra.undecided_prices:
+                    out.append(issue("MISSING_FIELD", f"rows[{i}].{name}",
+                                     f"工作报表第{i + 1}行服务价格“{extra.undecided_prices[i]}”无法判断是元还是万元：请按万元填写后重新提交。", "第十五条"))
+                elif value is None:
                     out.append(issue("MISSING_FIELD", f"rows[{i}].{name}",
                                      f"工作报表第{i + 1}行缺少“{ROW_LABELS[name]}”：请补充填写后重新提交。", "第十五条"))
     return out
@@ -97,14 +105,14 @@ def _phone(field: str, value: Optional[str], what: str) -> list[Issue]:
 
 def _future(field: str, value: Optional[dt.date], received_on: dt.date, what: str) -> list[Issue]:
     if value and value > received_on:
-        return [issue("DATE_IN_FUTURE", field, f"{what}{value:%Y年%m月%d日}晚于收件日期{received_on:%Y年%m月%d日}：请核对日期是否填写有误。")]
+        return [issue("DATE_IN_FUTURE", field, f"{what}{zh(value)}晚于收件日期{zh(received_on)}：请核对日期是否填写有误。")]
     return []
 
 
 def _order(prefix: str, signed: Optional[dt.date], done: Optional[dt.date], what: str) -> list[Issue]:
     if signed and done and done < signed:
         return [issue("COMPLETION_BEFORE_SIGNING", f"{prefix}completion_on",
-                      f"{what}完成时间{done:%Y年%m月%d日}早于签订时间{signed:%Y年%m月%d日}：请核对日期。", "第十五条")]
+                      f"{what}完成时间{zh(done)}早于签订时间{zh(signed)}：请核对日期。", "第十五条")]
     return []
 
 
@@ -125,7 +133,7 @@ def _contract(f: ContractFields, extra: Extraction, received_on: dt.date) -> lis
     if f.signed_on and (received_on - f.signed_on).days > CONTRACT_DEADLINE_DAYS:
         days = (received_on - f.signed_on).days
         out.append(issue("CONTRACT_FILED_LATE", "signed_on",
-                         f"合同于{f.signed_on:%Y年%m月%d日}签订，{received_on:%Y年%m月%d日}才报送，已过{days}天，超过签订后7日内上传的时限。", "第十五条"))
+                         f"合同于{zh(f.signed_on)}签订，{zh(received_on)}才报送，已过{days}天，超过签订后7日内上传的时限。", "第十五条"))
     out += _town("town", f.town, "项目")
     return out
 
@@ -162,12 +170,12 @@ def _work_report(f: WorkReportFields, extra: Extraction, received_on: dt.date) -
         out += _town(p + "town", row.town, what)
         if row.signed_on and f.period_start and f.period_end and not (f.period_start <= row.signed_on <= f.period_end):
             out.append(issue("ROW_OUTSIDE_PERIOD", p + "signed_on",
-                             f"{what}签约时间{row.signed_on:%Y年%m月%d日}不在报表期间（{f.period_start:%Y年%m月%d日}至{f.period_end:%Y年%m月%d日}）内：请核实是否应列入本期报表。", "第十五条"))
+                             f"{what}签约时间{zh(row.signed_on)}不在报表期间（{zh(f.period_start)}至{zh(f.period_end)}）内：请核实是否应列入本期报表。", "第十五条"))
     if f.period_end:
         due = _report_due(f.period_end)
         if received_on > due:
             out.append(issue("WORK_REPORT_LATE", "period_end",
-                             f"本期工作报表应于{due:%Y年%m月%d日}前报送，实际收到日期为{received_on:%Y年%m月%d日}，已逾期。", "第十五条"))
+                             f"本期工作报表应于{zh(due)}前报送，实际收到日期为{zh(received_on)}，已逾期。", "第十五条"))
     return out
 
 

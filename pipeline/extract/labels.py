@@ -110,7 +110,10 @@ def _inline(cell: str, label: str, stops: Sequence[str]) -> Optional[str]:
     pat = label_regex(label).pattern
     m = re.search(pat + r"\s*(?:[（(][^）)]{0,8}[)）])?\s*(?:" + _COLON + r"|_{2,}|＿{2,})", cell)
     if not m:
-        return None
+        # `label   value` at the start of a cell (forms laid out with spaces or tabs)
+        m = re.match(_LEAD + pat + r"(?:[（(][^）)]{0,8}[)）])?\s+(?=\S)", cell)
+        if not m:
+            return None
     rest = cell[m.end():]
     return clean_value(_cut_at_labels(rest, stops))
 

@@ -82,13 +82,14 @@ def _header_map(row: Row) -> dict[int, str]:
 
 def _table_rows(rows: list[Row]) -> tuple[Optional[list[WorkReportRow]], dict[int, str]]:
     header: Optional[dict[int, str]] = None
-    width = 0
+    width, yuan = 0, False
     out: list[WorkReportRow] = []
     undecided: dict[int, str] = {}
     for row in rows:
         mapping = _header_map(row)
         if "client_name" in mapping.values() and len(mapping) >= 4:
             header, width = mapping, len(row.cells)
+            yuan = any(re.search(r"[（(]元[)）]", squash(c)) for c in row.cells)
             continue
         if header is None:
             continue
@@ -99,7 +100,7 @@ def _table_rows(rows: list[Row]) -> tuple[Optional[list[WorkReportRow]], dict[in
             continue
         if len(row.cells) != width:
             continue
-        item = _row(row, header)
+        item = _row(row, header, yuan)
         if item is None:
             continue
         price_text = _cell(row, header, "price_wan")
@@ -116,7 +117,7 @@ def _cell(row: Row, header: dict[int, str], key: str) -> Optional[str]:
     return None
 
 
-def _row(row: Row, header: dict[int, str]) -> Optional[WorkReportRow]:
+def _row(row: Row, header: dict[int, str], yuan: bool) -> Optional[WorkReportRow]:
     get = lambda key: _cell(row, header, key)  # noqa: E731
     client = get("client_name")
     if not client and not get("project_content"):
@@ -130,7 +131,7 @@ def _row(row: Row, header: dict[int, str]) -> Optional[WorkReportRow]:
         town=_town(get("town")),
         signed_on=date_or_none(get("signed_on")),
         completion_on=date_or_none(get("completion_on")),
-        price_wan=_price(get("price_wan")),
+        price_wan=_price(get("price_wan"), yuan),
         client_contact=person(contact_cell),
         client_phone=phones[0] if phones else phone_or_none(phone_cell or contact_cell),
     )
@@ -142,10 +143,13 @@ def _town(value: Optional[str]) -> Optional[str]:
     return find_town(value) or value.strip()
 
 
-def _price(value: Optional[str]) -> Optional[float]:
+def _price(value: Optional[str], yuan: bool = False) -> Optional[float]:
+    """A price cell in 万元; in a column headed （元） a bare number is yuan."""
     if not value:
         return None
     try:
+        if yuan and re.fullmatch(r"[\d,，.]+", value.strip()):
+            return round(float(re.sub(r"[,，]", "", value)) / 10000, 6)
         return parse_wan(value)
-    except ParseError:
+    except (ParseError, ValueError):
         return None

@@ -175,15 +175,25 @@ _PREFIXED = re.compile(
 _SUFFIXED = re.compile(_FIND_NUMBER + r"\s*(?P<wan>万)?\s*[元圆]")
 
 
+def _upper_in_run(run: str) -> Decimal | None:
+    """The amount a run of 大写 characters starts with: the whole run, or the
+    longest prefix ending in 元/整/角/分 ('贰万元整正本' -> 20000)."""
+    for end in range(len(run), 0, -1):
+        if end == len(run) or run[end - 1] in "元圆整正角分":
+            try:
+                return parse_upper(run[:end])
+            except ParseError:
+                continue
+    return None
+
+
 def _find_upper(text: str) -> Decimal | None:
     for m in _UPPER_RUN.finditer(text):
         run = m.group().strip()
-        if not re.search(f"[{_UPPER_DIGIT}]", run):
-            continue
-        try:
-            return parse_upper(run)
-        except ParseError:
-            continue
+        if re.search(f"[{_UPPER_DIGIT}]", run):
+            value = _upper_in_run(run)
+            if value is not None:
+                return value
     return None
 
 

@@ -56,7 +56,7 @@ _BARE: dict[str, str] = {
 # any other '…镇 / …街道 / …乡' right after an administrative boundary
 _BOUNDARY = r"(?:^|(?<=[省市区县旗盟州：:，,、；;（()）\s]))"
 _GENERIC_RE = re.compile(_BOUNDARY + r"([\u4e00-\u9fff]{2,4}?)(镇(?!江)|街道|乡(?![村镇]))")
-_NOT_A_NAME = re.compile(r"^[各本该全]|所在|所属|城乡|乡镇|村镇|集镇|城镇|辖区|镇|街道|村|路")
+_NOT_A_NAME = re.compile(r"^[各本该全在]|所在|所属|位于|地址|住所|地点|城乡|乡镇|村镇|集镇|城镇|辖区|镇|街道|村|路")
 _PUNCT = re.compile(r"[\s：:，,。.;；、（）()]+")
 
 
@@ -71,7 +71,12 @@ def _generic_units(s: str) -> list[tuple[int, str]]:
 
 
 def _first_zone(s: str) -> str | None:
-    hits = [(m.start(), canon) for pat, canon in _ZONE_ALIASES.items() for m in [re.search(pat, s)] if m]
+    """The earliest zone named (Wujin zones canonical, others as written)."""
+    hits = []
+    for pattern, canonical in _ZONE_ALIASES.items():
+        m = re.search(pattern, s)
+        if m:
+            hits.append((m.start(), canonical))
     outside = re.search(_OUTSIDE_ZONES, s)
     if outside:
         hits.append((outside.start(), outside.group()))

@@ -8,6 +8,7 @@ Word form marks a box is normalised to ☑ / ☐.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 from typing import Iterator, Optional
@@ -71,7 +72,8 @@ def _blocks(container) -> Iterator[Block]:
         if name == "p":
             text = clean(_inline(child)).strip()
             if text:
-                yield Block(line=Line(text=text, cells=[text]))
+                cells = [c.strip() for c in re.split(r"\t+", text) if c.strip()]
+                yield Block(line=Line(text=" ".join(cells), cells=cells))
             for box in child.iter(f"{W}txbxContent"):
                 yield from _blocks(box)
         elif name == "tbl":
@@ -158,7 +160,7 @@ def _inline(el) -> str:
         if name == "t":
             out.append(child.text or "")
         elif name == "tab":
-            out.append("  ")
+            out.append("\t")
         elif name in ("br", "cr"):
             out.append("\n")
         elif name == "sym":

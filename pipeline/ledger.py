@@ -1,0 +1,191 @@
+"""The ledger: one SQLite database (WAL) in the state folder.
+
+One row per distinct content (SHA-256). A file is claimed before it is read
+and completed with its record in one transaction; a claim left by a process
+that died is read again at the next start. Every drop, duplicates included,
+is kept in `drops`. Only one process at a time owns a state folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional
+
+from .errors import PipelineError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    sha256 TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    state TEXT NOT NULL,              -- claimed | done
+    received_on TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    done_at TEXT,
+    archive TEXT,
+    archived INTEGER NOT NULL DEFAULT 0,
+    kind TEXT,
+    status TEXT,
+    agency TEXT,
+    record TEXT,                      -- the record as JSON (per-document issues only)
+    cross_issues TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE IF NOT EXISTS drops (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    sha256 TEXT NOT NULL,
+    source TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    duplicate INTEGER NOT NULL,
+    archive TEXT
+);
+CREATE INDEX IF NOT EXISTS files_agency ON files(agency);
+"""
+
+
+class StateLockedError(PipelineError):
+    exit_code = 5
+
+    def __init__(self, state: Path) -> None:
+        super().__init__(f"状态目录 {state} 正被另一个流水线进程使用：同一状态目录只能运行一个进程，请先停止另一个进程。")
+
+
+@dataclass(frozen=True)
+class Entry:
+    sha256: str
+    source: str
+    state: str
+    received_on: dt.date
+    archive: Optional[str]
+    archived: bool
+    record: Optional[dict]
+    cross_issues: list[dict]
+
+    def full_record(self) -> Optional[dict]:
+        """The record with the cross-document issues merged in."""
+        if self.record is None:
+            return None
+        rec = dict(self.record)
+        rec["issues"] = list(rec.get("issues", [])) + self.cross_issues
+        rec["received_on"] = self.received_on.isoformat()
+        rec["archive"] = self.archive
+        return rec
+
+
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+class Ledger:
+    def __init__(self, path: Path, lock: bool = True) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_fh = None
+        if lock:
+            self._lock_fh = open(path.parent / "pipeline.lock", "a+")
+            try:
+                fcntl.flock(self._lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                self._lock_fh.close()
+                raise StateLockedError(path.parent) from exc
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+        if self._lock_fh is not None:
+            self._lock_fh.close()
+
+    # ------------------------------------------------------------ claims
+    def get(self, sha: str) -> Optional[Entry]:
+        row = self.db.execute("SELECT sha256, source, state, received_on, archive, archived, record, cross_issues "
+                              "FROM files WHERE sha256 = ?", (sha,)).fetchone()
+        return _entry(row) if row else None
+
+    def claim(self, sha: str, source: str, received_on: dt.date) -> bool:
+        """Claim a content for reading. False when it is already done (a
+        duplicate drop, noted as such); True for a new content or a claim left
+        unfinished by a process that died."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            row = self.db.execute("SELECT state FROM files WHERE sha256 = ?", (sha,)).fetchone()
+            if row and row[0] == "done":
+                return False
+            if row is None:
+                self.db.execute("INSERT INTO files (sha256, source, state, received_on, claimed_at) VALUES (?, ?, 'claimed', ?, ?)",
+                                (sha, source, received_on.isoformat(), _now()))
+            else:
+                self.db.execute("UPDATE files SET claimed_at = ? WHERE sha256 = ?", (_now(), sha))
+        return True
+
+    def complete(self, sha: str, record: dict, archive: str, agency: Optional[str]) -> None:
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute(
+                "UPDATE files SET state = 'done', done_at = ?, archive = ?, kind = ?, status = ?, agency = ?, record = ? "
+                "WHERE sha256 = ?",
+                (_now(), archive, record["kind"], record["status"], agency, json.dumps(record, ensure_ascii=False), sha))
+            self.db.execute("INSERT INTO drops (sha256, source, seen_at, duplicate, archive) VALUES (?, ?, ?, 0, ?)",
+                            (sha, record["source"], _now(), archive))
+
+    def mark_archived(self, sha: str) -> None:
+        self.db.execute("UPDATE files SET archived = 1 WHERE sha256 = ?", (sha,))
+
+    def note_duplicate(self, sha: str, source: str, archive: str) -> None:
+        self.db.execute("INSERT INTO drops (sha256, source, seen_at, duplicate, archive) VALUES (?, ?, ?, 1, ?)",
+                        (sha, source, _now(), archive))
+
+    def update_record(self, sha: str, record: dict, agency: Optional[str]) -> None:
+        self.db.execute("UPDATE files SET record = ?, kind = ?, status = ?, agency = ?, done_at = ? WHERE sha256 = ?",
+                        (json.dumps(record, ensure_ascii=False), record["kind"], record["status"], agency, _now(), sha))
+
+    def set_cross_issues(self, sha: str, issues: list[dict]) -> None:
+        self.db.execute("UPDATE files SET cross_issues = ? WHERE sha256 = ?", (json.dumps(issues, ensure_ascii=False), sha))
+
+    # ------------------------------------------------------------ queries
+    def entries(self, agency: Optional[str] = None, kind: Optional[str] = None) -> Iterator[Entry]:
+        sql = "SELECT sha256, source, state, received_on, archive, archived, record, cross_issues FROM files WHERE state = 'done'"
+        args: list = []
+        if agency is not None:
+            sql += " AND agency = ?"
+            args.append(agency)
+        if kind is not None:
+            sql += " AND kind = ?"
+            args.append(kind)
+        for row in self.db.execute(sql + " ORDER BY claimed_at, sha256", args):
+            yield _entry(row)
+
+    def unfinished(self) -> list[Entry]:
+        rows = self.db.execute("SELECT sha256, source, state, received_on, archive, archived, record, cross_issues "
+                               "FROM files WHERE state = 'claimed' OR archived = 0").fetchall()
+        return [_entry(r) for r in rows]
+
+    def counts(self) -> list[tuple[str, str, int]]:
+        return self.db.execute("SELECT kind, status, COUNT(*) FROM files WHERE state = 'done' GROUP BY kind, status "
+                               "ORDER BY kind, status").fetchall()
+
+    def duplicates(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM drops WHERE duplicate = 1").fetchone()[0]
+
+    def agencies(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT agency FROM files WHERE agency IS NOT NULL")]
+
+
+def _entry(row: tuple) -> Entry:
+    sha, source, state, received_on, archive, archived, record, cross = row
+    return Entry(sha256=sha, source=source, state=state, received_on=dt.date.fromisoformat(received_on),
+                 archive=archive, archived=bool(archived), record=json.loads(record) if record else None,
+                 cross_issues=json.loads(cross or "[]"))
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,215 @@
+"""The orchestrator: claim → read → classify → fields → validate → record →
+archive, for each complete file of the inbox; cross-document checks and
+outputs once per batch. `watch` and `process` share this code path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+from .crosscheck import agency_key, agency_of, cross_issues
+from .flow import build_record, sha256_of
+from .inbox import display_name, folder_hint, refusal, safe_filename
+from .ledger import Ledger, fsync_dir
+from .models import Record, UnknownFields
+from .settings import Settings
+from .validate import issue
+
+log = logging.getLogger("pipeline")
+BatchHook = Callable[[Ledger, set[str]], None]
+
+
+class Processor:
+    """Handles files one at a time in this process; owns the ledger."""
+
+    def __init__(self, settings: Settings, ledger: Ledger, on_batch: Optional[BatchHook] = None) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.on_batch = on_batch
+        self.touched: set[str] = set()
+        self.refused: dict[Path, int] = {}
+
+    # ------------------------------------------------------------ one file
+    def handle(self, path: Path, received_on: dt.date) -> Optional[dict]:
+        started = time.monotonic()
+        reason = refusal(path, self.settings.inbox)
+        if reason:
+            self._refuse(path, reason)
+            return None
+        name = display_name(path)
+        try:
+            sha = sha256_of(path)
+        except OSError as exc:
+            log.warning("%s 无法读取，稍后重试：%s", name, exc)
+            return None
+        if not self.ledger.claim(sha, name, received_on):
+            self._settle_known(path, sha, name)
+            return None
+        record = self._read(path, received_on, name)
+        rec = record.to_json_dict()
+        rec["folder"] = folder_hint(path, self.settings.inbox)
+        archive = self._archive_path(sha, name)
+        self.ledger.complete(sha, rec, str(archive), agency_of(rec))
+        self._move(path, archive)
+        self.ledger.mark_archived(sha)
+        if rec["status"] != "accepted":
+            self._review_copy(archive, name, rec)
+        self._touch(rec)
+        self._log(name, rec, started)
+        return rec
+
+    def _read(self, path: Path, received_on: dt.date, name: str) -> Record:
+        try:
+            return build_record(path, received_on, self.settings.limits, source=name)
+        except Exception as exc:  # a crashing reader must not lose the file
+            log.exception("读取 %s 时发生内部错误", name)
+            problem = issue("UNREADABLE", None, f"读取时发生内部错误（{type(exc).__name__}）：原件已留存，请联系管理员检查。")
+            return Record(source=name, sha256=sha256_of(path), kind="unknown", fields=UnknownFields(),
+                          issues=[problem], status="rejected", ocr=False, received_on=received_on)
+
+    def _settle_known(self, path: Path, sha: str, name: str) -> None:
+        """A content already on record: finish an interrupted move, or keep
+        a second drop as a duplicate (archived, never deleted)."""
+        entry = self.ledger.get(sha)
+        if entry and not entry.archived and entry.archive and not Path(entry.archive).exists():
+            self._move(path, Path(entry.archive))
+            self.ledger.mark_archived(sha)
+            return
+        target = self._unique(self.settings.archive / "duplicates" / f"{sha[:12]}-{safe_filename(name)}")
+        self._move(path, target)
+        self.ledger.note_duplicate(sha, name, str(target))
+        self._emit({"file": name, "kind": "duplicate", "status": "duplicate", "of": entry.source if entry else None, "ms": 0})
+
+    def _refuse(self, path: Path, reason: str) -> None:
+        try:
+            key = path.lstat().st_mtime_ns
+        except OSError:
+            return
+        if self.refused.get(path) != key:
+            self.refused[path] = key
+            self._emit({"file": display_name(path), "kind": None, "status": "refused", "reason": reason, "ms": 0})
+
+    # ------------------------------------------------------------ files on disk
+    def _archive_path(self, sha: str, name: str) -> Path:
+        month = dt.date.today().strftime("%Y-%m")
+        return self._unique(self.settings.archive / month / f"{sha[:12]}-{safe_filename(name)}")
+
+    @staticmethod
+    def _unique(path: Path) -> Path:
+        candidate, n = path, 1
+        while candidate.exists():
+            candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+            n += 1
+        return candidate
+
+    @staticmethod
+    def _move(src: Path, dst: Path) -> None:
+        """Move without ever overwriting; copy + fsync when across devices."""
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(src, dst)
+            os.unlink(src)
+        except OSError:
+            tmp = dst.with_name(dst.name + ".copying")
+            shutil.copy2(src, tmp)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, dst)
+            os.unlink(src)
+        fsync_dir(dst.parent)
+
+    def _review_copy(self, archive: Path, name: str, rec: dict) -> None:
+        folder = self.settings.review
+        folder.mkdir(parents=True, exist_ok=True)
+        target = self._unique(folder / safe_filename(name))
+        shutil.copy2(archive, target)
+        lines = [f"文件：{name}", f"收件日期：{rec.get('received_on')}", f"状态：{STATUS_ZH[rec['status']]}", "", "问题及处理办法："]
+        for n, it in enumerate(rec["issues"], 1):
+            lines.append(f"{n}. {it['message']}" + (f"（依据《办法》{it['article']}）" if it.get("article") else ""))
+        lines += ["", f"原件已存档：{archive}"]
+        target.with_name(target.name + ".原因.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    # ------------------------------------------------------------ batches
+    def _touch(self, rec: dict) -> None:
+        key = agency_of(rec)
+        if key:
+            self.touched.add(key)
+
+    def finish_batch(self) -> None:
+        """Re-run the cross-document checks of every agency the batch
+        touched, then let the outputs be regenerated once."""
+        if not self.touched:
+            return
+        touched, self.touched = self.touched, set()
+        for key in touched:
+            refresh_cross_issues(self.ledger, key)
+        if self.on_batch is not None:
+            self.on_batch(self.ledger, touched)
+
+    def _log(self, name: str, rec: dict, started: float) -> None:
+        self._emit({"file": name, "kind": rec["kind"], "status": rec["status"],
+                    "ms": round((time.monotonic() - started) * 1000)})
+
+    def _emit(self, event: dict) -> None:
+        event = {"time": dt.datetime.now().isoformat(timespec="seconds"), **event}
+        if self.settings.log_format == "json":
+            log.info(json.dumps(event, ensure_ascii=False))
+        else:
+            extra = f" {event['reason']}" if event.get("reason") else ""
+            log.info("%s %s %s %s %sms%s", event["time"], event["file"], event.get("kind") or "-", event["status"],
+                     event.get("ms", 0), extra)
+
+
+STATUS_ZH = {"accepted": "已受理", "needs_review": "需人工复核", "rejected": "退回"}
+
+
+def refresh_cross_issues(ledger: Ledger, key: str) -> None:
+    entries = list(ledger.entries(agency=key))
+    records = []
+    for e in entries:
+        rec = e.full_record()
+        if rec:
+            rec["issues"] = e.record["issues"] if e.record else []
+            records.append(rec)
+    for sha, issues in cross_issues(records).items():
+        ledger.set_cross_issues(sha, [i.model_dump() for i in issues])
+
+
+def reprocess(settings: Settings, ledger: Ledger, kind: Optional[str] = None, since: Optional[dt.date] = None,
+              progress: Optional[Callable[[int, int], None]] = None, on_batch: Optional[BatchHook] = None) -> int:
+    """Re-read archived originals with today's extractors; update records."""
+    entries = [e for e in ledger.entries(kind=kind) if since is None or e.received_on >= since]
+    touched: set[str] = set()
+    for n, entry in enumerate(entries, 1):
+        if not entry.archive or not Path(entry.archive).exists():
+            log.warning("原件缺失，跳过：%s", entry.source)
+            continue
+        record = build_record(Path(entry.archive), entry.received_on, settings.limits, source=entry.source)
+        rec = record.to_json_dict()
+        rec["folder"] = (entry.record or {}).get("folder")
+        old_key = agency_of(entry.record or {})
+        ledger.update_record(entry.sha256, rec, agency_of(rec))
+        touched.update(k for k in (old_key, agency_of(rec)) if k)
+        if progress:
+            progress(n, len(entries))
+    for key in touched:
+        refresh_cross_issues(ledger, key)
+    if on_batch is not None and touched:
+        on_batch(ledger, touched)
+    return len(entries)
+
+
+def all_records(ledger: Ledger) -> Iterable[dict]:
+    for entry in ledger.entries():
+        rec = entry.full_record()
+        if rec is not None:
+            yield rec
+
+
+__all__ = ["Processor", "reprocess", "all_records", "agency_key"]

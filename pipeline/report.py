@@ -1,0 +1,35 @@
+"""`pipeline status`: what is on the ledger, what needs a person, what waits."""
+
+from __future__ import annotations
+
+from .inbox import scan
+from .ledger import Ledger
+from .process import STATUS_ZH, all_records
+from .settings import Settings
+
+KIND_ZH = {"contract": "服务合同", "report_letter": "报告函", "commitment": "承诺书", "work_report": "工作报表", "unknown": "无法识别"}
+
+
+def status_text(settings: Settings, ledger: Ledger, newest: int = 10) -> str:
+    lines = ["台账概况："]
+    counts = ledger.counts()
+    if not counts:
+        lines.append("  （台账为空）")
+    for kind, status, n in counts:
+        lines.append(f"  {KIND_ZH.get(kind, kind)}  {STATUS_ZH.get(status, status)}：{n}")
+    lines.append(f"  重复提交：{ledger.duplicates()}")
+    problems = [r for r in all_records(ledger) if r["status"] != "accepted"]
+    lines.append(f"\n需处理的文件（最新 {min(newest, len(problems))} 个，共 {len(problems)} 个）：")
+    for rec in problems[-newest:][::-1]:
+        first = rec["issues"][0]["message"] if rec["issues"] else ""
+        lines.append(f"  {rec['source']}（{STATUS_ZH[rec['status']]}）：{first}")
+    waiting = sum(1 for _ in scan(settings.inbox)) if settings.inbox.is_dir() else 0
+    lines.append(f"\n收件目录中等待处理：{waiting} 个文件")
+    try:
+        from .generate.pdf import PdfConverter
+
+        if not PdfConverter.is_available():
+            lines.append(f"PDF 输出：不可用（{PdfConverter.unavailable_reason()}），仅输出 Word 文件。")
+    except ImportError:
+        pass
+    return "\n".join(lines)

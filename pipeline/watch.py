@@ -1,0 +1,140 @@
+"""The watcher: takes each file of the inbox once it is completely written.
+
+Events (watchdog's native observer, or its polling observer for network
+shares) are only hints; a scan at start-up and a periodic rescan catch
+whatever events missed. A polling observer that died (watchdog stops it on an
+OSError when a share drops) is restarted. `run_once` is the same loop run
+until the inbox is empty: the `process` command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+from .inbox import Stability, scan
+from .ledger import Ledger
+from .process import BatchHook, Processor
+from .settings import Settings, check_layout
+
+log = logging.getLogger("pipeline")
+
+
+class _Hints:
+    """watchdog handler: every event is a hint that a path may be ready."""
+
+    def __init__(self) -> None:
+        self.paths: "queue.SimpleQueue[Path]" = queue.SimpleQueue()
+
+    def dispatch(self, event) -> None:  # watchdog calls handler.dispatch(event)
+        if getattr(event, "is_directory", False):
+            return
+        for attr in ("dest_path", "src_path"):
+            value = getattr(event, attr, None)
+            if value:
+                self.paths.put(Path(value if isinstance(value, str) else value.decode("utf-8", "surrogateescape")))
+
+
+def _observer(settings: Settings, hints: _Hints):
+    if settings.polling:
+        from watchdog.observers.polling import PollingObserver
+
+        observer = PollingObserver(timeout=settings.polling)
+    else:
+        from watchdog.observers import Observer
+
+        observer = Observer()
+    observer.schedule(hints, str(settings.inbox), recursive=True)
+    observer.start()
+    return observer
+
+
+def _alive(observer) -> bool:
+    if not observer.is_alive():
+        return False
+    return all(e.is_alive() for e in list(getattr(observer, "emitters", [])))
+
+
+class Watcher:
+    def __init__(self, settings: Settings, ledger: Ledger, on_batch: Optional[BatchHook] = None,
+                 received_on: Optional[dt.date] = None) -> None:
+        check_layout(settings)
+        settings.inbox.mkdir(parents=True, exist_ok=True)
+        self.settings = settings
+        self.processor = Processor(settings, ledger, on_batch)
+        self.stability = Stability(settings.stable_seconds)
+        self.received_on = received_on
+
+    def _rescan(self) -> None:
+        for path in scan(self.settings.inbox):
+            self.stability.add(path)
+
+    def _take_ready(self) -> int:
+        ready = self.stability.ready()
+        for path, first_seen in ready:
+            day = self.received_on or dt.datetime.fromtimestamp(first_seen).date()
+            self.processor.handle(path, day)
+        if ready:
+            self.processor.finish_batch()
+        return len(ready)
+
+    def run_once(self, progress: Optional[Callable[[int], None]] = None) -> int:
+        """Process everything in the inbox now, waiting for files still being written."""
+        self._rescan()
+        done = 0
+        while len(self.stability):
+            n = self._take_ready()
+            done += n
+            if progress and n:
+                progress(n)
+            if len(self.stability):
+                time.sleep(0.2)
+        return done
+
+    def run(self, stop: threading.Event) -> None:
+        hints = _Hints()
+        observer = _start(self.settings, hints)
+        last_scan = 0.0
+        try:
+            while not stop.is_set():
+                now = time.monotonic()
+                if now - last_scan >= self.settings.rescan_seconds:
+                    self._rescan()
+                    last_scan = now
+                while True:
+                    try:
+                        self.stability.add(hints.paths.get_nowait())
+                    except queue.Empty:
+                        break
+                self._take_ready()
+                if observer is None or not _alive(observer):
+                    observer = _restart(observer, self.settings, hints)
+                    last_scan = 0.0  # events may have been missed
+                stop.wait(0.2)
+        finally:
+            if observer is not None:
+                observer.stop()
+                observer.join(timeout=5)
+
+
+def _start(settings: Settings, hints: _Hints):
+    try:
+        return _observer(settings, hints)
+    except OSError as exc:
+        log.warning("无法监视收件目录 %s（%s）：改为定期扫描，稍后重试。", settings.inbox, exc)
+        return None
+
+
+def _restart(observer, settings: Settings, hints: _Hints):
+    if observer is not None:
+        log.warning("收件目录监视已中断（网络共享断开？），正在重新启动监视。")
+        try:
+            observer.stop()
+        except Exception:  # a dead observer may fail to stop; it is replaced anyway
+            pass
+    return _start(settings, hints) if settings.inbox.is_dir() else None
