@@ -91,7 +91,7 @@ class Ledger:
             except OSError as exc:
                 self._lock_fh.close()
                 raise StateLockedError(path.parent) from exc
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)

@@ -551,13 +551,18 @@ def find_table_cells(gray: np.ndarray, unit: float) -> list[_Cell]:
     import cv2
 
     h, w = gray.shape
-    ink = (gray < 200).astype(np.uint8) * 255
+    ink = (gray < 230).astype(np.uint8) * 255
     lh = max(20, int(3.5 * unit))
     lv = max(12, int(1.0 * unit))
     hor = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (lh, 1)))
     ver = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, lv)))
     if not hor.any() or not ver.any():
         return []
+    # bridge short gaps along a rule (where a seal's strokes crossed it and were
+    # lifted to white with the seal, or the scan broke a faint rule)
+    bridge = max(8, int(3 * unit))
+    hor = cv2.morphologyEx(hor, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1)))
+    ver = cv2.morphologyEx(ver, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
     grid = cv2.dilate(cv2.bitwise_or(hor, ver), np.ones((3, 3), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(grid, connectivity=8)
     cells: list[_Cell] = []

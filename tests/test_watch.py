@@ -1,0 +1,323 @@
+"""The inbox, the ledger and the watcher, exercised the way users drop files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import UsageError
+from pipeline.ledger import Ledger, StateLockedError
+from pipeline.process import all_records
+from pipeline.settings import Settings
+from pipeline.watch import Watcher
+
+SAMPLES = Path(__file__).parent / "data" / "samples"
+TEXT_SAMPLES = ["doc_0001.docx", "doc_0003.docx", "doc_0004.docx", "doc_0010.pdf", "doc_0015.xlsx",
+                "doc_0022.docx", "doc_0024.pdf", "doc_0027.docx"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def settings_for(tmp: Path, **kw) -> Settings:
+    options = {"stable_seconds": 0.3, "rescan_seconds": 0.5, **kw}
+    return Settings(inbox=tmp / "inbox", outbox=tmp / "outbox", state=tmp / "state", **options)
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def process(settings: Settings, day: dt.date | None = None) -> list[dict]:
+    ledger = Ledger(settings.ledger_path)
+    try:
+        Watcher(settings, ledger, received_on=day).run_once()
+        return list(all_records(ledger))
+    finally:
+        ledger.close()
+
+
+def tree(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")} if folder.exists() else set()
+
+
+def test_each_distinct_file_gets_one_record_and_is_archived(tmp_path: Path) -> None:
+    s = settings_for(tmp_path)
+    (s.inbox / "机构A").mkdir(parents=True)
+    digests = set()
+    for name in TEXT_SAMPLES:
+        shutil.copy(SAMPLES / name, s.inbox / name)
+        digests.add(sha(SAMPLES / name))
+    shutil.copy(SAMPLES / "doc_0001.docx", s.inbox / "机构A" / "再次提交.docx")  # a duplicate
+    (s.inbox / "~$临时.docx").write_bytes(b"lock")  # Word's lock file: ignored
+    records = process(s, dt.date(2021, 7, 5))
+    assert {r["sha256"] for r in records} == digests
+    assert len(records) == len(digests)
+    for r in records:
+        assert r["received_on"] == "2021-07-05"
+        assert Path(r["archive"]).is_file() and sha(Path(r["archive"])) == r["sha256"]
+    left = tree(s.inbox)
+    assert left == {"机构A", "~$临时.docx"}
+    dups = list((s.archive / "duplicates").iterdir())
+    assert len(dups) == 1 and sha(dups[0]) == sha(SAMPLES / "doc_0001.docx")
+
+
+def test_second_run_sees_same_bytes_as_duplicate(tmp_path: Path) -> None:
+    s = settings_for(tmp_path)
+    s.inbox.mkdir(parents=True)
+    shutil.copy(SAMPLES / "doc_0004.docx", s.inbox / "a.docx")
+    first = process(s)
+    shutil.copy(SAMPLES / "doc_0004.docx", s.inbox / "b.docx")
+    second = process(s)
+    assert len(first) == len(second) == 1
+    assert second[0]["source"] == "a.docx"
+
+
+def test_review_copy_with_reason_in_chinese(tmp_path: Path) -> None:
+    s = settings_for(tmp_path)
+    s.inbox.mkdir(parents=True)
+    shutil.copy(SAMPLES / "doc_0010.pdf", s.inbox / "报告函.pdf")  # invalid credit code
+    (s.inbox / "空文件.docx").write_bytes(b"")
+    process(s)
+    reason = (s.review / "报告函.pdf.原因.txt").read_text(encoding="utf-8")
+    assert "统一社会信用代码" in reason and "需人工复核" in reason
+    assert (s.review / "报告函.pdf").read_bytes() == (SAMPLES / "doc_0010.pdf").read_bytes()
+    assert "文件为空" in (s.review / "空文件.docx.原因.txt").read_text(encoding="utf-8")
+
+
+def test_cross_document_checks_in_either_order(tmp_path: Path) -> None:
+    s = settings_for(tmp_path)
+    s.inbox.mkdir(parents=True)
+    shutil.copy(SAMPLES / "doc_0025.docx", s.inbox)  # 安睿 contract, assessment
+    codes = lambda recs, name: [i["code"] for r in recs if r["source"] == name for i in r["issues"]]  # noqa: E731
+    recs = process(s, dt.date(2021, 5, 14))
+    assert "AGENCY_NOT_REGISTERED" in codes(recs, "doc_0025.docx")
+    shutil.copy(SAMPLES / "doc_0027.docx", s.inbox)  # 安睿 report letter arrives later
+    recs = process(s, dt.date(2021, 5, 14))
+    assert "AGENCY_NOT_REGISTERED" not in codes(recs, "doc_0025.docx")
+    assert "OUT_OF_SCOPE" not in codes(recs, "doc_0025.docx")
+
+
+def test_work_report_against_contracts(tmp_path: Path) -> None:
+    s = settings_for(tmp_path)
+    s.inbox.mkdir(parents=True)
+    for name in ("doc_0003.docx", "doc_0024.pdf", "doc_0012.pdf"):
+        shutil.copy(SAMPLES / name, s.inbox)
+    recs = {r["source"]: r for r in process(s, dt.date(2021, 7, 5))}
+    codes = [i["code"] for i in recs["doc_0003.docx"]["issues"]]
+    assert "ROW_WITHOUT_CONTRACT" not in codes and "CONTRACT_NOT_REPORTED" not in codes
+    # a fresh ledger with only one of the two contracts: the other row has none on file
+    s2 = settings_for(tmp_path / "b")
+    s2.inbox.mkdir(parents=True)
+    shutil.copy(SAMPLES / "doc_0003.docx", s2.inbox)
+    shutil.copy(SAMPLES / "doc_0024.pdf", s2.inbox)
+    recs2 = {r["source"]: r for r in process(s2, dt.date(2021, 7, 5))}
+    rows_without = [i for i in recs2["doc_0003.docx"]["issues"] if i["code"] == "ROW_WITHOUT_CONTRACT"]
+    assert [i["field"] for i in rows_without] == ["rows[1]"]
+
+
+def test_file_written_slowly_is_read_only_when_complete(tmp_path: Path) -> None:
+    s = settings_for(tmp_path, stable_seconds=1.0)
+    s.inbox.mkdir(parents=True)
+    data = (SAMPLES / "doc_0024.pdf").read_bytes()
+    ledger = Ledger(s.ledger_path)
+    stop = threading.Event()
+    watcher = Watcher(s, ledger)
+    thread = threading.Thread(target=watcher.run, args=(stop,))
+    thread.start()
+    try:
+        with open(s.inbox / "slow.pdf", "wb") as fh:
+            for i in range(0, len(data), len(data) // 8 + 1):
+                fh.write(data[i:i + len(data) // 8 + 1])
+                fh.flush()
+                time.sleep(0.4)
+        deadline = time.time() + 20
+        while time.time() < deadline and (s.inbox / "slow.pdf").exists():
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        thread.join(10)
+    records = list(all_records(ledger))
+    ledger.close()
+    assert len(records) == 1
+    assert records[0]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert records[0]["kind"] == "contract"
+
+
+def test_watcher_under_polling_picks_files_up(tmp_path: Path) -> None:
+    s = settings_for(tmp_path, polling=0.3)
+    s.inbox.mkdir(parents=True)
+    ledger = Ledger(s.ledger_path)
+    stop = threading.Event()
+    thread = threading.Thread(target=Watcher(s, ledger).run, args=(stop,))
+    thread.start()
+    try:
+        time.sleep(0.5)
+        shutil.copy(SAMPLES / "doc_0022.docx", s.inbox / "承诺书.docx")
+        deadline = time.time() + 15
+        while time.time() < deadline and (s.inbox / "承诺书.docx").exists():
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        thread.join(10)
+    records = list(all_records(ledger))
+    ledger.close()
+    assert [r["kind"] for r in records] == ["commitment"]
+
+
+def test_one_watcher_per_state_folder(tmp_path: Path) -> None:
+    s = settings_for(tmp_path)
+    first = Ledger(s.ledger_path)
+    try:
+        with pytest.raises(StateLockedError) as err:
+            Ledger(s.ledger_path)
+        assert "另一个" in err.value.message
+    finally:
+        first.close()
+
+
+def test_outbox_inside_inbox_is_refused(tmp_path: Path) -> None:
+    s = Settings(inbox=tmp_path / "inbox", outbox=tmp_path / "inbox" / "out", state=tmp_path / "state")
+    ledger = Ledger(s.ledger_path)
+    try:
+        with pytest.raises(UsageError):
+            Watcher(s, ledger)
+    finally:
+        ledger.close()
+
+
+def _encrypted_pdf(path: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(SAMPLES / "doc_0028.pdf"))
+    writer.encrypt(user_password="secret", owner_password="owner")
+    with open(path, "wb") as fh:
+        writer.write(fh)
+
+
+def _many_pages_pdf(path: Path, pages: int) -> None:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=200, height=200)
+    with open(path, "wb") as fh:
+        writer.write(fh)
+
+
+def _zip_bomb(path: Path, unpacked: int) -> None:
+    with zipfile.ZipFile(SAMPLES / "doc_0022.docx") as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item))
+        dst.writestr("word/media/bomb.bin", b"\0" * unpacked)
+
+
+def test_hostile_inputs_never_stop_the_watcher(tmp_path: Path) -> None:
+    s = settings_for(tmp_path, max_bytes=50 * 1024 * 1024, max_pages=100, max_unpacked_bytes=20 * 1024 * 1024)
+    s.inbox.mkdir(parents=True)
+    outside = tmp_path / "outside.pdf"
+    shutil.copy(SAMPLES / "doc_0028.pdf", outside)
+    inbox = s.inbox
+    (inbox / "zero.pdf").write_bytes(b"")
+    (inbox / "truncated.pdf").write_bytes((SAMPLES / "doc_0028.pdf").read_bytes()[:3000])
+    _encrypted_pdf(inbox / "encrypted.pdf")
+    _many_pages_pdf(inbox / "5000页.pdf", 5000)
+    with open(inbox / "sparse.pdf", "wb") as fh:
+        fh.truncate(60 * 1024 * 1024)
+    _zip_bomb(inbox / "bomb.docx", 30 * 1024 * 1024)
+    (inbox / "program.pdf").write_bytes(b"\x7fELF\x02\x01\x01" + os.urandom(4000))
+    os.symlink(outside, inbox / "link.pdf")
+    (inbox / "line\nbreak.docx").write_bytes((SAMPLES / "doc_0022.docx").read_bytes())
+    (inbox / "..hidden-dots..pdf").write_bytes(b"%PDF-1.4 nothing")
+    gbk = os.fsencode(str(inbox)) + b"/" + "合同".encode("gbk") + b".docx"
+    with open(gbk, "wb") as fh:
+        fh.write((SAMPLES / "doc_0001.docx").read_bytes())
+    before_outside = outside.read_bytes()
+    records = {r["source"]: r for r in process(s)}
+    reasons = {name: [i["message"] for i in r["issues"] if i["code"] == "UNREADABLE"] for name, r in records.items()}
+    assert "文件为空" in reasons["zero.pdf"][0]
+    assert "损坏" in reasons["truncated.pdf"][0] or "不完整" in reasons["truncated.pdf"][0]
+    assert "加密" in reasons["encrypted.pdf"][0]
+    assert "5000 页" in reasons["5000页.pdf"][0]
+    assert "过大" in reasons["sparse.pdf"][0]
+    assert "压缩炸弹" in reasons["bomb.docx"][0]
+    assert "不是有效的 PDF" in reasons["program.pdf"][0]
+    assert records["line break.docx"]["kind"] == "commitment"
+    assert records["合同.docx"]["kind"] == "contract"
+    assert all(r["status"] == "rejected" for n, r in records.items() if reasons[n])
+    # the symlink is refused and left alone; the file it points to is untouched
+    assert (inbox / "link.pdf").is_symlink() and outside.read_bytes() == before_outside
+    assert "link.pdf" not in records
+    # nothing was written outside the inbox, the outbox and the state folder
+    assert set(p.name for p in tmp_path.iterdir()) == {"inbox", "outbox", "state", "outside.pdf"}
+    # nothing deleted: every original is in the archive
+    assert len(list(s.archive.rglob("*.*"))) == len(records)
+
+
+def test_crashing_reader_loses_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.process as proc
+
+    def boom(*a, **k):
+        raise RuntimeError("reader crashed")
+
+    monkeypatch.setattr(proc, "build_record", boom)
+    s = settings_for(tmp_path)
+    s.inbox.mkdir(parents=True)
+    shutil.copy(SAMPLES / "doc_0004.docx", s.inbox / "a.docx")
+    records = process(s)
+    assert records[0]["status"] == "rejected"
+    assert "内部错误" in records[0]["issues"][0]["message"]
+    assert Path(records[0]["archive"]).read_bytes() == (SAMPLES / "doc_0004.docx").read_bytes()
+
+
+def _cli(*args: str, cwd: Path, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "pipeline", *args], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)}, **kw)
+
+
+def test_sigkill_mid_drop_then_restart_keeps_one_record_per_file(tmp_path: Path) -> None:
+    inbox, state, outbox = tmp_path / "inbox", tmp_path / "state", tmp_path / "outbox"
+    inbox.mkdir()
+    names = []
+    for i in range(3):
+        for name in TEXT_SAMPLES:
+            target = inbox / f"{i}-{name}"
+            data = (SAMPLES / name).read_bytes()
+            target.write_bytes(data + (b"" if i == 0 else b"\n%" + str(i).encode() if name.endswith(".pdf") else b""))
+            names.append(target)
+    distinct = {sha(p) for p in names}
+    proc = _cli("watch", "--inbox", str(inbox), "--state", str(state), "--outbox", str(outbox), cwd=tmp_path)
+    deadline = time.time() + 30
+    while time.time() < deadline and len(list(inbox.iterdir())) > len(names) - 4:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = _cli("process", "--inbox", str(inbox), "--state", str(state), "--outbox", str(outbox), cwd=tmp_path)
+    out, err = done.communicate(timeout=120)
+    assert done.returncode == 0, err.decode()
+    rec = _cli("records", "--state", str(state), cwd=tmp_path)
+    lines = rec.communicate(timeout=60)[0].decode().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert sorted(r["sha256"] for r in records) == sorted(distinct)
+    archived = {sha(p) for p in (state / "archive").rglob("*") if p.is_file()}
+    assert distinct <= archived
+    assert list(inbox.iterdir()) == []
+
+
+def test_sigterm_exits_cleanly(tmp_path: Path) -> None:
+    proc = _cli("watch", "--inbox", str(tmp_path / "in"), "--state", str(tmp_path / "st"), "--outbox", str(tmp_path / "out"),
+                cwd=tmp_path)
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 0
