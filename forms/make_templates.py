@@ -167,12 +167,12 @@ def field(par, instr: str, size: float) -> None:
 def report_letter() -> Document:
     doc = new_document()
     heading(doc, "附件1", "安全生产技术服务机构活动开展报告函", 20, 16)
-    widths = [3.6, 4.7, 2.6, 4.7]  # 15.6 cm: the text width
-    labels = ["机构名称", "服务类别", "业务范围\n（填写全部内容）", "在从业地开展\n业务内容", "企业法人营业执照编号",
+    widths = [4.0, 4.4, 2.6, 4.6]  # 15.6 cm: the text width
+    labels = ["机构名称", "服务类别", "业务范围\n（填写全部内容）", "在从业地开展\n业务内容", "企业法人\n营业执照编号",
               "注册地址", "办公地址", "从业地联系人", "从业人数", "法定代表人"]
     values = ["{{ agency_name }}", None, "{{ business_scope }}", "{{ local_business }}", "{{ license_no }}",
               "{{ registered_address }}", "{{ office_address }}"]
-    heights = [1.3, 2.6, 3.2, 2.4, 1.3, 1.3, 1.3, 1.3, 1.3, 1.3]
+    heights = [1.2, 2.4, 3.0, 2.0, 1.2, 1.2, 1.2, 1.2, 1.4, 1.2]
     tbl = table(doc, widths, len(labels))
     for i, label in enumerate(labels):
         row = tbl.rows[i]
@@ -185,18 +185,21 @@ def report_letter() -> Document:
             else:
                 cell_text(merged, values[i], align=WD_ALIGN_PARAGRAPH.LEFT)
     pairs = {7: ("{{ local_contact }}", "联系手机", "{{ local_contact_phone }}"),
-             8: ("{{ staff }}（附从业人员名单）", "聘用专家", "{{ experts }}"),
+             8: ("{{ staff }}\n（附从业人员名单）", "聘用专家", "{{ experts }}"),
              9: ("{{ legal_representative }}", "联系手机", "{{ legal_representative_phone }}")}
     for i, (value, label, value2) in pairs.items():
         cells = tbl.rows[i].cells
         cell_text(cells[1], value)
         cell_text(cells[2], label)
         cell_text(cells[3], value2)
+    for cell in (tbl.rows[2].cells[0], tbl.rows[8].cells[1]):  # the notes in brackets, smaller
+        for r in cell.paragraphs[1].runs:
+            r.font.size = Pt(10.5)
     # signature block: room for the seal above and over 安全技术服务机构（盖章）
-    sign = para(doc, "安全技术服务机构（盖章）", 14, before=48)
-    sign.paragraph_format.left_indent = Cm(7.6)
-    date = para(doc, "填表日期：{{ filled_on }}", 14, before=30)
-    date.paragraph_format.left_indent = Cm(7.6)
+    sign = para(doc, "安全技术服务机构（盖章）", 14, before=40)
+    sign.paragraph_format.left_indent = Cm(8.0)
+    date = para(doc, "填表日期：{{ filled_on }}", 14, before=24)
+    date.paragraph_format.left_indent = Cm(8.0)
     return doc
 
 
@@ -221,7 +224,7 @@ def category_cell(cell) -> None:
 
 # --------------------------------------------------------------------------- 附件2
 def commitment() -> Document:
-    doc = new_document(margins=(2.5, 2.2, 2.8, 2.6))
+    doc = new_document(margins=(2.5, 2.2, 2.65, 2.5))  # 15.85 cm: 28 characters of 16 pt a line
     heading(doc, "附件2", "安全生产技术服务机构承诺书", 22, 18)
     size, line = 16, 28
     indent = Pt(2 * size)
@@ -257,9 +260,9 @@ def work_report() -> Document:
     run(head, "\t", 12)
     run(head, "{{ period }}", 12)
 
-    widths = [1.2, 5.3, 5.1, 2.8, 2.55, 2.55, 2.1, 4.1]
-    headers = ["序号", "项目企业名称", "项目主要内容", "项目所在镇（街道）", "签约时间", "完成时间", "服务价格（万元）",
-               "项目企业联系人及联系方式"]
+    widths = [1.3, 5.3, 4.6, 2.4, 2.6, 2.6, 2.0, 4.9]  # 25.7 cm: dates and phones fit on one line
+    headers = ["序号", "项目企业名称", "项目主要内容", "项目所在镇\n（街道）", "签约时间", "完成时间", "服务价格\n（万元）",
+               "项目企业联系人\n及联系方式"]
     cells = ["{{ row.no }}", "{{ row.client_name }}", "{{ row.project_content }}", "{{ row.town }}",
              "{{ row.signed_on }}", "{{ row.completion_on }}", "{{ row.price }}", "{{ row.contact }}"]
     left = {1, 2, 7}
@@ -284,8 +287,11 @@ def work_report() -> Document:
     cell_text(merged, "合计", 11, bold=True)
     cell_text(total.cells[6], "{{ total }}", 10.5, bold=True)
     cell_text(total.cells[7], "", 10.5)
+    for cell in total.cells:  # Word takes 合计 to the next page with the signatures (LibreOffice ignores it)
+        for par in cell.paragraphs:
+            par.paragraph_format.keep_with_next = True
 
-    sign = para(doc, "", 12, before=18, after=6)
+    sign = para(doc, "", 12, before=12, after=6)
     sign.paragraph_format.left_indent = Cm(1.5)
     sign.paragraph_format.tab_stops.add_tab_stop(Cm(15.5), WD_TAB_ALIGNMENT.LEFT)
     sign.paragraph_format.keep_with_next = True

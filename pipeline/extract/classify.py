@@ -23,7 +23,15 @@ _MARKS: dict[str, list[str]] = {
     "work_report": ["项目企业名称", "项目主要内容", "项目所在镇", "签约时间", "完成时间", "服务价格", "填表人", "项目企业联系人"],
     "contract": ["委托方", "受托方", "甲方", "乙方", "违约责任", "争议", "合同金额", "服务费", "签订", "履行期限", "有效期限", "盖章", "法定代表人"],
 }
-_THRESHOLD = 4
+_THRESHOLD = 6
+
+
+def _is_title(pattern: str, line: str) -> bool:
+    """A title is a short line that ends with the kind's name (not a
+    sentence that mentions it)."""
+    line = re.sub(r"[（(][^）)]*[)）]$", "", line)
+    return len(line) <= 30 and not re.match(r"^([一二三四五六七八九十]+、|\d+[.．、])", line) \
+        and bool(re.search(f"(?:{pattern})$", line))
 
 
 def classify(doc: Document) -> Kind:
@@ -33,7 +41,7 @@ def classify(doc: Document) -> Kind:
     scores: dict[str, float] = {}
     for kind, marks in _MARKS.items():
         score = float(sum(1 for mark in marks if mark in text))
-        if any(re.search(p, h) and len(h) <= 40 for p in _TITLES[kind] for h in head):
+        if any(_is_title(p, h) for p in _TITLES[kind] for h in head):
             score += 5
         scores[kind] = score
     # a contract's marks are common words; demand more of them

@@ -12,6 +12,7 @@ from ..parse.money import find_amounts, yuan_to_wan
 from ..parse.town import find_town
 from .category import category_of
 from .labels import Finder, Row, Rows, label_regex, squash
+from ..parse.dates import find_dates
 from .values import date_or_none, is_org, person, phone_or_none, range_end, text_or_none
 
 CLIENT = ["委托方（甲方）", "甲方（委托方）", "委托方（以下简称甲方）", "委托方(以下简称“甲方”)", "委托单位（甲方）",
@@ -67,7 +68,7 @@ def extract(doc: Document) -> tuple[ContractFields, Extraction]:
 
 
 def _has_date(text: str) -> bool:
-    return bool(re.search(r"\d{4}|[〇○零一二][〇○零一二三四五六七八九]{3}", text))
+    return bool(find_dates(text))
 
 
 def _title(rows: list[Row]) -> str:
@@ -127,6 +128,10 @@ def party_rows(rows: list[Row]) -> tuple[list[Row], list[Row]]:
     current: Optional[list[Row]] = None
     free_left = 0
     for row in rows:
+        if not row.in_table and len(_PREFIXED.findall(row.text)) >= 1 and not _party_of(row.cells[0]):
+            for party, segment in _prefixed_segments(row.text):
+                (client if party == "client" else agency).append(Row(cells=(segment,), conf=row.conf))
+            continue
         heads = [_party_of(cell) for cell in row.cells]
         if len(row.cells) >= 2 and heads[0] and heads[1] and heads[0] != heads[1]:
             columns = [client if h == "client" else agency for h in heads[:2]]
@@ -152,6 +157,19 @@ def party_rows(rows: list[Row]) -> tuple[list[Row], list[Row]]:
             free_left -= 1
             current.append(row)
     return client, agency
+
+
+_PREFIXED = re.compile(r"(甲方|委托方|乙方|受托方|服务方)(?=(的)?(联系人|联系电话|电话|手机|联系方式|住所|地址|经办人|项目联系人))")
+
+
+def _prefixed_segments(text: str) -> list[tuple[str, str]]:
+    """`甲方联系人：汪红梅，联系电话：139…；乙方联系人：…` → one segment per party."""
+    marks = list(_PREFIXED.finditer(text))
+    out = []
+    for m, nxt in zip(marks, marks[1:] + [None]):
+        segment = text[m.end(): nxt.start() if nxt else len(text)].lstrip("的")
+        out.append(("client" if _CLIENT_HEAD.match(m.group(1)) else "agency", segment))
+    return out
 
 
 def _party_of(cell: str) -> Optional[str]:

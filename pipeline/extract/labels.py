@@ -19,6 +19,7 @@ Accept = Callable[[str], bool]
 
 _LEAD = r"^[\s（(]*(?:第[一二三四五六七八九十]+条|[一二三四五六七八九十]+、|\d+[\.．、]|[（(][一二三四五六七八九十\d]+[)）])?\s*"
 _COLON = r"[：:]"
+_CLAUSE_START = r"^(第[一二三四五六七八九十]+条|[一二三四五六七八九十]+、|\d+[\.．、]|[（(][一二三四五六七八九十\d]+[)）])"
 _BLANK = re.compile(r"^[_＿\s]+|[_＿\s]+$")
 
 
@@ -114,8 +115,7 @@ def _inline(cell: str, label: str, stops: Sequence[str]) -> Optional[str]:
         m = re.match(_LEAD + pat + r"(?:[（(][^）)]{0,8}[)）])?\s+(?=\S)", cell)
         if not m:
             return None
-    rest = cell[m.end():]
-    return clean_value(_cut_at_labels(rest, stops))
+    return _cut_at_labels(cell[m.end():], stops)
 
 
 class Finder:
@@ -124,6 +124,9 @@ class Finder:
     def __init__(self, rows: Sequence[Row], stops: Sequence[str] = ()) -> None:
         self.rows = list(rows)
         self.stops = list(stops)
+        # a line this long was probably wrapped by the layout: its value may go on
+        lengths = sorted(len(squash(r.cells[0])) for r in self.rows if not r.in_table and len(r.cells) == 1)
+        self.full_line = max(20, int(0.85 * lengths[int(0.9 * (len(lengths) - 1))])) if lengths else 10**6
 
     def positions(self, labels: Sequence[str]) -> Iterable[tuple[int, int, str]]:
         for r, row in enumerate(self.rows):
@@ -149,9 +152,28 @@ class Finder:
                 if first and not _starts_with_label(first, self.stops):
                     return clean_value(_cut_at_labels(first, stops))
             return ""
-        value = _inline(cell, label, stops)
+        raw = _inline(cell, label, stops)
+        if raw is None:
+            return None
+        value = clean_value(raw)
         if value == "" and c + 1 < len(row.cells) and not is_label_cell(row.cells[c + 1], self.stops):
             return clean_value(row.cells[c + 1])
+        if value and not row.in_table and len(row.cells) == 1 and len(squash(cell)) >= self.full_line:
+            value = clean_value(self._continued(r, raw.strip()))
+        return value
+
+    def _continued(self, r: int, value: str) -> str:
+        """A value wrapped over the next free lines of a text layer: taken
+        while it has not ended its sentence and the next line starts no new
+        label or clause."""
+        last = self.rows[r].cells[0]
+        for nxt in self.rows[r + 1: r + 6]:
+            if len(squash(last)) < self.full_line or re.search(r"[。！!]$", value) or nxt.in_table or len(nxt.cells) != 1:
+                break
+            last = nxt.cells[0]
+            if _starts_with_label(last, self.stops) or re.match(_CLAUSE_START, squash(last)) or re.search(_COLON, last[:12]):
+                break
+            value += last.strip()
         return value
 
     def find(self, labels: Sequence[str], accept: Optional[Accept] = None, start: int = 0) -> Optional[str]:

@@ -545,13 +545,14 @@ class _Cell:
     boxes: list[_Box] = field(default_factory=list)
 
 
-def find_table_cells(gray: np.ndarray, unit: float) -> list[_Cell]:
-    """Cells of ruled tables: closed regions bounded by horizontal and vertical
-    rules. `unit` is the typical text-box height (pixels)."""
+def find_tables(gray: np.ndarray, unit: float) -> list[list[_Cell]]:
+    """Ruled tables, each as its cells: closed regions bounded by horizontal
+    and vertical rules. `unit` is the typical text-box height (pixels)."""
     import cv2
 
-    h, w = gray.shape
     ink = (gray < 230).astype(np.uint8) * 255
+    # a horizontal rule is longer than ~5 characters, a vertical one longer than
+    # a character (the strokes of characters are shorter)
     lh = max(20, int(3.5 * unit))
     lv = max(12, int(1.0 * unit))
     hor = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (lh, 1)))
@@ -565,13 +566,13 @@ def find_table_cells(gray: np.ndarray, unit: float) -> list[_Cell]:
     ver = cv2.morphologyEx(ver, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
     grid = cv2.dilate(cv2.bitwise_or(hor, ver), np.ones((3, 3), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(grid, connectivity=8)
-    cells: list[_Cell] = []
+    tables: list[list[_Cell]] = []
     for i in range(1, n):
         x, y, cw, ch, _area = stats[i]
         if cw < 6 * unit or ch < 1.5 * unit:
             continue
         sub = (labels[y : y + ch, x : x + cw] != i).astype(np.uint8)
-        m, lab2, st2, _ = cv2.connectedComponentsWithStats(sub, connectivity=4)
+        m, _lab2, st2, _ = cv2.connectedComponentsWithStats(sub, connectivity=4)
         found = []
         for j in range(1, m):
             cx, cy, ccw, cch, carea = st2[j]
@@ -581,28 +582,68 @@ def find_table_cells(gray: np.ndarray, unit: float) -> list[_Cell]:
                 continue
             if carea < 0.6 * ccw * cch:
                 continue  # not a rectangle-like region
-            found.append(_Cell(x + cx, y + cy, x + cx + ccw, y + cy + cch))
+            found.append(_Cell(int(x + cx), int(y + cy), int(x + cx + ccw), int(y + cy + cch)))
         if len(found) >= 2:
-            cells.extend(found)
-    return cells
+            tables.append(found)
+    return tables
 
 
-def _cell_text(cell: _Cell, unit: float) -> str:
-    rows = _group_rows(cell.boxes)
-    parts: list[str] = []
-    prev_row: Optional[list[_Box]] = None
-    for row in rows:
+def _text_groups(boxes: list[_Box], right: float, unit: float) -> list[tuple[float, float, str]]:
+    """The text of one cell as (y0, y1, text) groups: its lines in reading
+    order, a wrapped line joined to the next without a space; a group ends at
+    a wide vertical gap (a cell holding e.g. "（盖章）" and, lower, a date)."""
+    groups: list[tuple[float, float, str]] = []
+    prev: Optional[list[_Box]] = None
+    for row in _group_rows(boxes):
         text = " ".join(_join_boxes(c, unit) for c in _split_cells(row))
-        if parts:
-            prev_end = max(m.x1 for m in prev_row)
-            gap_v = min(m.y0 for m in row) - max(m.y1 for m in prev_row)
-            wrapped = prev_end >= cell.x1 - 2.0 * unit and gap_v < 0.8 * unit
-            a, b = parts[-1][-1:], text[:1]
-            if not wrapped or (_is_ascii_alnum(a) and _is_ascii_alnum(b) and False):
-                parts.append(" ")
-        parts.append(text)
-        prev_row = row
-    return "".join(parts).strip()
+        y0, y1 = min(m.y0 for m in row), max(m.y1 for m in row)
+        if prev is not None and y0 - max(m.y1 for m in prev) < 0.8 * unit:
+            wrapped = max(m.x1 for m in prev) >= right - 2.0 * unit
+            g0, _g1, gtext = groups[-1]
+            groups[-1] = (g0, y1, gtext + ("" if wrapped else " ") + text)
+        else:
+            groups.append((y0, y1, text))
+        prev = row
+    return groups
+
+
+def _table_lines(cells: list[_Cell], unit: float) -> list[tuple[float, float, Line]]:
+    """One line per table row. Row bands start at the cells' top edges; text is
+    placed in the band where it stands, so a merged cell's text lands on the
+    row it faces (and a rule the scan lost cannot pull text into a wrong row)."""
+    tops: list[float] = []
+    for y in sorted(c.y0 for c in cells):
+        if not tops or y - tops[-1] > 0.5 * unit:
+            tops.append(y)
+    bands: dict[int, list[tuple[float, str, list[_Box]]]] = {}
+    for c in cells:
+        if not c.boxes:
+            continue
+        for g0, g1, text in _text_groups(c.boxes, c.x1, unit):
+            yc = (g0 + g1) / 2
+            band = max(0, sum(1 for t in tops if t <= yc) - 1)
+            members = [b for b in c.boxes if g0 - 1 <= b.yc <= g1 + 1]
+            bands.setdefault(band, []).append((c.x0, text, members))
+    out = []
+    for band, parts in bands.items():
+        parts.sort(key=lambda p: p[0])
+        texts: list[str] = []
+        last_x = None
+        for x0, text, _members in parts:
+            if not text:
+                continue
+            if last_x is not None and x0 == last_x:
+                texts[-1] += " " + text  # two groups of one cell
+            else:
+                texts.append(text)
+            last_x = x0
+        members = [b for p in parts for b in p[2]]
+        if not texts or not members:
+            continue
+        conf = min(b.score for b in members)
+        y = min(b.y0 for b in members)
+        out.append((y, parts[0][0], Line(text=" ".join(texts), cells=texts, conf=round(conf, 4))))
+    return out
 
 
 def layout(gray: np.ndarray, boxes: list[_Box]) -> list[Line]:
@@ -610,13 +651,16 @@ def layout(gray: np.ndarray, boxes: list[_Box]) -> list[Line]:
     if not boxes:
         return []
     unit = float(np.median([b.h for b in boxes]))
-    cells = find_table_cells(gray, unit)
+    tables = find_tables(gray, unit)
     free: list[_Box] = []
     for b in boxes:
         home = None
-        for c in cells:
-            if c.x0 - 2 <= b.xc <= c.x1 + 2 and c.y0 - 2 <= b.yc <= c.y1 + 2:
-                home = c
+        for cells in tables:
+            for c in cells:
+                if c.x0 - 2 <= b.xc <= c.x1 + 2 and c.y0 - 2 <= b.yc <= c.y1 + 2:
+                    home = c
+                    break
+            if home is not None:
                 break
         if home is None:
             free.append(b)
@@ -624,23 +668,8 @@ def layout(gray: np.ndarray, boxes: list[_Box]) -> list[Line]:
             home.boxes.append(b)
 
     entries: list[tuple[float, float, Line]] = []
-    # table rows: cells clustered by their top edge; a merged cell sits in its top row
-    used = sorted((c for c in cells if c.boxes), key=lambda c: (c.y0, c.x0))
-    table_rows: list[list[_Cell]] = []
-    for c in used:
-        if table_rows and abs(c.y0 - table_rows[-1][0].y0) <= 0.5 * unit:
-            table_rows[-1].append(c)
-        else:
-            table_rows.append([c])
-    for trow in table_rows:
-        trow.sort(key=lambda c: c.x0)
-        texts = [t for t in (_cell_text(c, unit) for c in trow) if t]
-        if not texts:
-            continue
-        conf = min(b.score for c in trow for b in c.boxes)
-        y = min(b.y0 for c in trow for b in c.boxes)
-        entries.append((y, trow[0].x0, Line(text=" ".join(texts), cells=texts, conf=round(conf, 4))))
-
+    for cells in tables:
+        entries.extend(_table_lines(cells, unit))
     for row in _group_rows(free):
         texts = [t for t in (_join_boxes(c, unit).strip() for c in _split_cells(row)) if t]
         if not texts:

@@ -1,0 +1,238 @@
+"""DOCX -> PDF with headless LibreOffice, and the 工作报表 bundle.
+
+One `soffice --convert-to pdf` run converts a whole batch (LibreOffice's start
+costs ~3 s, each further file ~1 s), with a private profile that the
+converter keeps for its lifetime. A conversion failure is logged and gives
+None: it never blocks the DOCX. `bundle` puts a work report's PDF in front of
+its period's contract scans, one bookmark per document.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Iterable, Optional
+
+from ..models import Limits
+
+log = logging.getLogger(__name__)
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
+# The templates name Windows fonts; map them to the free CJK fonts (fonts-noto-cjk)
+# so that LibreOffice does not fall back to Japanese glyph forms or a sans serif.
+FONTS_CONF = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+%s
+</fontconfig>
+"""
+FONT_ALIASES = {
+    ("宋体", "SimSun", "NSimSun", "新宋体", "仿宋", "FangSong", "仿宋_GB2312", "楷体", "KaiTi", "方正小标宋简体"):
+        ("Noto Serif CJK SC", "Source Han Serif SC", "AR PL UMing CN"),
+    ("黑体", "SimHei", "微软雅黑", "Microsoft YaHei"): ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei"),
+    ("Times New Roman",): ("Liberation Serif", "DejaVu Serif"),
+    ("Segoe UI Symbol",): ("DejaVu Sans",),
+}
+A4_INCH = (8.27, 11.69)
+
+
+class PdfConverter:
+    """Converts DOCX files to PDF; reuse one instance for a batch, then close()."""
+
+    def __init__(self, soffice: Optional[str] = None, timeout: float = 300.0) -> None:
+        self.soffice = soffice or shutil.which("soffice") or shutil.which("libreoffice")
+        self.timeout = timeout
+        self._scratch: Optional[Path] = None
+        self._reason: Optional[str] = None
+        self._checked = False
+
+    # ------------------------------------------------------------ availability
+    def is_available(self) -> bool:
+        return self.unavailable_reason() is None
+
+    def unavailable_reason(self) -> Optional[str]:
+        """None when PDFs can be made; else a Chinese sentence saying why not."""
+        if not self._checked:
+            self._checked = True
+            if not self.soffice:
+                self._reason = ("未安装 LibreOffice（找不到 soffice 命令），无法生成 PDF，只生成 Word 文件："
+                                "请安装 libreoffice-writer-nogui 和 fonts-noto-cjk。")
+            elif not _has_cjk_font():
+                self._reason = "未安装中文字体，生成的 PDF 会缺字，因此只生成 Word 文件：请安装 fonts-noto-cjk。"
+        return self._reason
+
+    # ------------------------------------------------------------ conversion
+    def convert(self, docx: Path, out_dir: Optional[Path] = None) -> Optional[Path]:
+        """The PDF beside the DOCX (or in out_dir); None when conversion failed."""
+        return self.convert_many([docx], out_dir)[Path(docx)]
+
+    def convert_many(self, files: Iterable[Path], out_dir: Optional[Path] = None) -> dict[Path, Optional[Path]]:
+        """Convert every file with one LibreOffice run (one more run for each
+        repeated file name). Returns file -> PDF path, or None on failure."""
+        files = [Path(f) for f in files]
+        result: dict[Path, Optional[Path]] = {f: None for f in files}
+        if not files:
+            return result
+        if not self.is_available():
+            log.warning("PDF 未生成：%s", self._reason)
+            return result
+        pending = list(dict.fromkeys(files))
+        while pending:
+            batch, seen, rest = [], set(), []
+            for f in pending:  # LibreOffice names its output after the stem: keep stems unique per run
+                (rest if f.stem in seen else batch).append(f)
+                seen.add(f.stem)
+            pending = rest
+            result.update(self._run(batch, out_dir))
+        return result
+
+    def _run(self, batch: list[Path], out_dir: Optional[Path]) -> dict[Path, Optional[Path]]:
+        scratch = self._scratch_dir()
+        tmp_out = Path(tempfile.mkdtemp(dir=scratch, prefix="out-"))
+        done: dict[Path, Optional[Path]] = {f: None for f in batch}
+        try:
+            cmd = [self.soffice, f"-env:UserInstallation={(scratch / 'profile').as_uri()}", "--headless", "--invisible",
+                   "--nologo", "--norestore", "--nolockcheck", "--convert-to", "pdf", "--outdir", str(tmp_out),
+                   *[str(f.resolve()) for f in batch]]
+            self._call(cmd)  # on failure, what was converted before it is still used
+            for f in batch:
+                made = tmp_out / (f.stem + ".pdf")
+                if not made.is_file() or made.stat().st_size == 0 or made.read_bytes()[:5] != b"%PDF-":
+                    log.warning("PDF 转换失败：%s", f.name)
+                    continue
+                target = Path(out_dir or f.parent) / (f.stem + ".pdf")
+                try:
+                    done[f] = _move_atomic(made, target)
+                except OSError as exc:
+                    log.warning("PDF 无法写入 %s：%s", target, exc)
+        finally:
+            shutil.rmtree(tmp_out, ignore_errors=True)
+        return done
+
+    def _call(self, cmd: list[str]) -> bool:
+        env = dict(os.environ, SAL_USE_VCLPLUGIN="svp", FONTCONFIG_FILE=str(self._scratch_dir() / "fonts.conf"))
+        try:
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                    env=env, start_new_session=True)
+        except OSError as exc:
+            log.warning("无法启动 LibreOffice：%s", exc)
+            return False
+        try:
+            _, err = proc.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # soffice and the soffice.bin it started
+            proc.communicate()
+            log.warning("LibreOffice 转换超时（%s 秒），已终止。", self.timeout)
+            return False
+        if proc.returncode != 0:
+            log.warning("LibreOffice 退出码 %s：%s", proc.returncode, err.decode("utf-8", "replace")[-500:])
+            return False
+        return True
+
+    def _scratch_dir(self) -> Path:
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix="pipeline-soffice-"))
+            (self._scratch / "fonts.conf").write_text(FONTS_CONF % _aliases(), encoding="utf-8")
+        return self._scratch
+
+    def close(self) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+    def __enter__(self) -> "PdfConverter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _aliases() -> str:
+    out = []
+    for names, prefer in FONT_ALIASES.items():
+        families = "".join(f"<family>{p}</family>" for p in prefer)
+        for name in names:
+            out.append(f'  <alias binding="same"><family>{name}</family><prefer>{families}</prefer></alias>')
+    return "\n".join(out)
+
+
+def _has_cjk_font() -> bool:
+    if not shutil.which("fc-list"):
+        return True  # cannot tell: let LibreOffice try
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return True
+    return bool(out.strip())
+
+
+def _move_atomic(src: Path, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".~", suffix=".tmp")
+    os.close(fd)
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+# --------------------------------------------------------------------------- bundle
+def image_pdf(path: Path, limits: Limits = Limits()) -> bytes:
+    """A JPG/PNG as a one-page PDF that fits A4 (upright per its EXIF)."""
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as img:
+        if img.width * img.height > limits.max_pixels:
+            raise ValueError(f"图片过大（{img.width}×{img.height}）")
+        page = ImageOps.exif_transpose(img)
+        page = page.convert("L" if page.mode in ("1", "L", "LA", "I;16") else "RGB")
+        w_in, h_in = A4_INCH if page.height >= page.width else A4_INCH[::-1]
+        dpi = max(page.width / w_in, page.height / h_in, 72.0)
+        buf = io.BytesIO()
+        page.save(buf, "PDF", resolution=dpi)
+        return buf.getvalue()
+
+
+def bundle(work_report_pdf: Path, contract_files: list[Path], out: Path) -> Path:
+    """One PDF: the 工作报表, then each contract (PDF, JPG or PNG) in the order
+    given, with a bookmark per document. An attachment that cannot be read is
+    logged and left out; the work report itself must be readable."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(str(work_report_pdf)), outline_item="工作报表")
+    for i, f in enumerate(map(Path, contract_files), start=1):
+        title = f"合同{i}：{f.stem}"
+        try:
+            if f.suffix.lower() in IMAGE_SUFFIXES:
+                writer.append(PdfReader(io.BytesIO(image_pdf(f))), outline_item=title)
+            elif f.suffix.lower() == ".pdf":
+                reader = PdfReader(str(f))
+                if reader.is_encrypted:
+                    reader.decrypt("")
+                writer.append(reader, outline_item=title)
+            else:
+                log.warning("合同附件类型不支持，未并入：%s", f.name)
+        except Exception as exc:  # pypdf and Pillow raise many kinds
+            log.warning("合同附件无法读取，未并入 %s：%s", f.name, exc)
+    writer.page_mode = "/UseOutlines"
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".~", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            writer.write(fh)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
