@@ -236,7 +236,8 @@ def _to_rgb(img: Image.Image) -> np.ndarray:
 
 
 def preprocess(rgb: np.ndarray, *, suppress_seals: bool = True) -> np.ndarray:
-    """RGB page -> normalised, upright, deskewed grey page (uint8)."""
+    """RGB page -> normalised, deskewed grey page (uint8). Turning a page by
+    90/180/270° is decided after a first OCR pass (see `_ocr_gray`)."""
     import cv2
 
     h, w = rgb.shape[:2]
@@ -244,12 +245,53 @@ def preprocess(rgb: np.ndarray, *, suppress_seals: bool = True) -> np.ndarray:
         s = MAX_SIDE / max(h, w)
         rgb = cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
     rgb = _crop_sheet(rgb)
-    gray = normalised_gray(rgb, suppress_seals=suppress_seals)
-    return _upright(gray)
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    if min(gray.shape) < 64:
+        return gray
+    bg = _background(gray)
+    plain = cv2.divide(gray, bg, scale=255)
+    out = plain
+    lifted_any = False
+    if suppress_seals:
+        red, lifted = _red_ink(rgb)
+        if red.any():
+            out = plain.copy()
+            np.copyto(out, cv2.max(plain, cv2.divide(lifted, bg, scale=255)), where=red)
+            lifted_any = True
+    skew = estimate_skew(out)
+    if abs(skew) >= 0.1:
+        out = rotate(out, -skew)
+        if lifted_any:
+            plain = rotate(plain, -skew)
+    if lifted_any:
+        # table rules that ran under a seal were lifted with it: put them back
+        rules = _long_rules(plain)
+        np.copyto(out, plain, where=rules)
+    return out
+
+
+def normalised_gray(rgb: np.ndarray, *, suppress_seals: bool = True) -> np.ndarray:
+    """Grey page divided by its background (paper -> 255), seals lifted; no
+    deskewing (for inspection and tests)."""
+    import cv2
+
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    if min(gray.shape) < 64:
+        return gray
+    bg = _background(gray)
+    out = cv2.divide(gray, bg, scale=255)
+    if suppress_seals:
+        red, lifted = _red_ink(rgb)
+        np.copyto(out, cv2.max(out, cv2.divide(lifted, bg, scale=255)), where=red)
+    return out
 
 
 def _red_ink(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(mask of red/pink ink pixels, R + (R - max(G, B)) for every pixel)."""
+    """(mask of red/pink ink pixels, R + (R - max(G, B)) for every pixel).
+
+    Lifting a seal pixel to R + (R - max(G, B)) brings pure or pale red ink to
+    paper white or beyond, while black text printed under the seal, dark in
+    R as well, stays dark."""
     import cv2
 
     r = np.ascontiguousarray(rgb[..., 0])
@@ -278,25 +320,16 @@ def _background(gray: np.ndarray) -> np.ndarray:
     return cv2.max(bg, np.full_like(bg, 32))  # don't blow up black areas
 
 
-def normalised_gray(rgb: np.ndarray, *, suppress_seals: bool = True) -> np.ndarray:
-    """Grey page divided by its background (paper -> 255). With
-    `suppress_seals`, red/pink ink is lifted to R + (R - max(G, B)) before the
-    division: seal ink ends at paper white, while black text printed under
-    the seal, dark in R as well, stays dark."""
+def _long_rules(plain: np.ndarray) -> np.ndarray:
+    """Mask of long straight horizontal/vertical rules (1/24 of the page's long
+    side or more: longer than any straight piece of a seal's ring or text)."""
     import cv2
 
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    h, w = gray.shape
-    if h < 64 or w < 64:
-        return gray
-    bg = _background(gray)
-    out = cv2.divide(gray, bg, scale=255)
-    if suppress_seals:
-        red, lifted = _red_ink(rgb)
-        if red.any():
-            lifted = cv2.divide(lifted, bg, scale=255)
-            np.copyto(out, cv2.max(out, lifted), where=red)
-    return out
+    length = max(24, max(plain.shape) // 24)
+    ink = (plain < 200).astype(np.uint8)
+    hor = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    ver = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
+    return cv2.bitwise_or(hor, ver) > 0
 
 
 def _crop_sheet(rgb: np.ndarray) -> np.ndarray:
@@ -342,67 +375,35 @@ def _order_quad(p: np.ndarray) -> np.ndarray:
     return np.array([p[np.argmin(s)], p[np.argmin(d)], p[np.argmax(s)], p[np.argmax(d)]], np.float32)
 
 
-def _ink(gray_small: np.ndarray) -> np.ndarray:
-    return (gray_small < 140).astype(np.float32)
-
-
-def _profile_score(ink: np.ndarray) -> float:
-    """How strongly the ink is arranged in horizontal rows (text lines)."""
-    rows = ink.sum(axis=1)
-    if rows.sum() <= 0:
-        return 0.0
-    d = np.diff(rows)
-    return float((d * d).sum() / (rows.sum() ** 2) * len(rows))
-
-
-def _rotate_small(ink: np.ndarray, angle: float) -> np.ndarray:
-    import cv2
-
-    h, w = ink.shape
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    return cv2.warpAffine(ink, m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
-
-
-def estimate_orientation(gray: np.ndarray) -> tuple[int, float]:
-    """(k, angle): turn the page by k*90° counter-clockwise, then rotate by
-    `angle` degrees (counter-clockwise) to level the text lines."""
+def estimate_skew(gray: np.ndarray) -> float:
+    """Skew of the text lines in degrees (the page is levelled by rotating it
+    by minus this). Projection profiles of a sample of ink pixels, searched
+    over ±8° in 0.5° steps, then ±0.5° in 0.05° steps; about 0.1° accurate on
+    the samples, ~0.1 s."""
     import cv2
 
     h, w = gray.shape
-    s = 900 / max(h, w)
+    s = 1000 / max(h, w)
     small = cv2.resize(gray, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
-    ink = _ink(small)
-    if ink.mean() < 0.002:
-        return 0, 0.0
+    ys, xs = np.nonzero(small < 160)
+    if len(ys) < 200:
+        return 0.0
+    if len(ys) > 30000:
+        pick = np.random.default_rng(0).choice(len(ys), 30000, replace=False)
+        ys, xs = ys[pick], xs[pick]
+    xs = xs.astype(np.float32) - small.shape[1] / 2
+    ys = ys.astype(np.float32)
 
-    def best_angle(a: np.ndarray) -> tuple[float, float]:
-        best = (_profile_score(a), 0.0)
-        for ang in np.arange(-8, 8.01, 1.0):
-            if ang:
-                best = max(best, (_profile_score(_rotate_small(a, ang)), float(ang)))
-        centre = best[1]
-        for ang in np.arange(centre - 0.9, centre + 0.91, 0.15):
-            ang = round(float(ang), 2)
-            if ang != centre:
-                best = max(best, (_profile_score(_rotate_small(a, ang)), ang))
-        return best
+    def score(angle: float) -> float:
+        t = math.radians(angle)
+        yy = ys * math.cos(t) + xs * math.sin(t)
+        hist = np.bincount((yy - yy.min()).astype(np.int32)).astype(np.float64)
+        return float((hist * hist).sum())
 
-    score0, ang0 = best_angle(ink)
-    score90, ang90 = best_angle(np.ascontiguousarray(np.rot90(ink)))
-    if score90 > 1.25 * score0:
-        return 1, ang90
-    return 0, ang0
-
-
-def _upright(gray: np.ndarray) -> np.ndarray:
-    import cv2
-
-    k, angle = estimate_orientation(gray)
-    if k:
-        gray = np.ascontiguousarray(np.rot90(gray, k))
-    if abs(angle) >= 0.1:
-        gray = rotate(gray, angle)
-    return gray
+    coarse = np.arange(-8.0, 8.01, 0.5)
+    centre = float(coarse[int(np.argmax([score(a) for a in coarse]))])
+    fine = np.arange(centre - 0.5, centre + 0.51, 0.05)
+    return round(float(fine[int(np.argmax([score(a) for a in fine]))]), 2)
 
 
 def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
@@ -437,46 +438,79 @@ class _Box:
         return (self.y0 + self.y1) / 2
 
 
-def run_rapidocr(bgr_or_gray: np.ndarray):
-    """One rapidocr pass: (boxes, texts, scores, share of lines the classifier
-    found upside down)."""
+@dataclass
+class _Pass:
+    """One rapidocr pass over a page."""
+
+    boxes: list[_Box]
+    turn: int = 0  # quarter turns (counter-clockwise) the page seems to need
+
+
+def run_rapidocr(gray: np.ndarray) -> _Pass:
+    """One rapidocr pass (detection, line classifier, recognition) over a grey
+    page, and what it says about the page's orientation.
+
+    A page lying on its side gives tall text boxes: rapidocr turns each tall
+    crop by 90° counter-clockwise before the classifier and recogniser see it,
+    so lines the classifier then finds upright come from a page turned
+    clockwise, lines it finds upside down from one turned counter-clockwise. A
+    page upside down gives wide boxes the classifier finds upside down."""
     import cv2
 
     eng = engine()
-    img = bgr_or_gray
-    if img.ndim == 2:
-        img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    img = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR) if gray.ndim == 2 else gray
     pre, op = eng.preprocess_img(img)
     det, cls, rec, crops = eng.run_ocr_steps(pre, op)
-    flipped = 0.0
-    if cls is not None and cls.cls_res:
-        votes = [lab for lab, sc in cls.cls_res if sc > 0.9]
-        if len(votes) >= 4:
-            flipped = sum("180" in lab for lab in votes) / len(votes)
+
+    turn = 0
+    det_boxes = getattr(det, "boxes", None)
+    labels = getattr(cls, "cls_res", None) or []
+    if det_boxes is not None and len(det_boxes) and len(labels) == len(det_boxes):
+        tall_up = tall_down = wide_up = wide_down = 0
+        for quad, (label, conf) in zip(np.asarray(det_boxes), labels):
+            w = float(np.linalg.norm(quad[0] - quad[1]))
+            h = float(np.linalg.norm(quad[0] - quad[3]))
+            down = "180" in str(label) and conf > 0.9
+            if h > 1.5 * w:
+                tall_down += down
+                tall_up += not down
+            elif w > 1.5 * h:
+                wide_down += down
+                wide_up += not down
+        tall, wide = tall_up + tall_down, wide_up + wide_down
+        if tall >= 3 and tall > 2 * wide:
+            turn = 1 if tall_up >= tall_down else 3
+        elif wide >= 3 and wide_down > 0.6 * wide:
+            turn = 2
+
     out = eng.build_final_output(img, det, cls, rec, crops, op)
-    boxes = getattr(out, "boxes", None)
+    quads = getattr(out, "boxes", None)
     txts = getattr(out, "txts", None)
     scores = getattr(out, "scores", None)
-    if boxes is None or txts is None or scores is None or len(txts) == 0:
-        return [], flipped
-    return [
-        _Box(float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 0].max()), float(b[:, 1].max()), t, float(s))
-        for b, t, s in zip(np.asarray(boxes), txts, scores)
-    ], flipped
+    boxes: list[_Box] = []
+    if quads is not None and txts is not None and scores is not None:
+        for q, t, sc in zip(np.asarray(quads), txts, scores):
+            t = clean(str(t)).strip()
+            if t:
+                boxes.append(_Box(float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()), t, float(sc)))
+    return _Pass(boxes=boxes, turn=turn)
 
 
 def _ocr_gray(gray: np.ndarray) -> Page:
-    boxes, flipped = run_rapidocr(gray)
-    if flipped > 0.6:
-        gray = np.ascontiguousarray(np.rot90(gray, 2))
-        boxes2, flipped2 = run_rapidocr(gray)
-        if flipped2 < flipped:
-            boxes = boxes2
-    boxes = [b for b in boxes if clean(b.text).strip()]
-    for b in boxes:
-        b.text = clean(b.text).strip()
-    lines = layout(gray, boxes)
-    return Page(blocks=[Block(line=ln) for ln in lines], ocr=True)
+    """OCR a preprocessed page; a page lying on its side or upside down is
+    turned and read once more."""
+    first = run_rapidocr(gray)
+    result = first
+    if first.turn:
+        turned = np.ascontiguousarray(np.rot90(gray, first.turn))
+        if first.turn in (1, 3):  # the skew measured on the page's side meant nothing
+            skew = estimate_skew(turned)
+            if abs(skew) >= 0.1:
+                turned = rotate(turned, -skew)
+        second = run_rapidocr(turned)
+        if second.turn == 0 and len(second.boxes) >= 0.5 * len(first.boxes):
+            gray, result = turned, second
+    return Page(blocks=[Block(line=ln) for ln in layout(gray, result.boxes)], ocr=True)
 
 
 # --------------------------------------------------------------------------- layout

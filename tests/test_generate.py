@@ -1,0 +1,314 @@
+"""Document generation (附件1–3 from docxtpl templates): contents, layout
+marks, start-up template check, atomic writes, the round trip through the
+extractor, and the PDF stage (skipped without LibreOffice)."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import shutil
+from datetime import date
+from pathlib import Path
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+
+from pipeline.extract.commitment import CLAUSES, NUMERALS
+from pipeline.flow import build_record
+from pipeline.generate import forms as gen
+from pipeline.generate.forms import (
+    FORMS_DIR,
+    TemplateError,
+    check_templates,
+    half_year_label,
+    render_commitment,
+    render_report_letter,
+    render_work_report,
+    safe_name,
+)
+from pipeline.generate.pdf import PdfConverter, bundle
+from pipeline.models import CommitmentFields, ReportLetterFields, WorkReportRow
+
+ODD = "常州A&B<安全>技术服务有限公司"
+LETTER = ReportLetterFields(
+    agency_name=ODD, service_categories=["training", "consulting", "other"],
+    business_scope="安全生产技术咨询；安全生产教育培训；应急预案编制。", local_business="为武进区工贸企业提供安全培训和咨询服务",
+    license_no="91320412MA1MYERD0T", registered_address="江苏省常州市天宁区青洋北路320号恒生科技园二区6幢1501室",
+    office_address="江苏省常州市武进区湖塘镇花园街与长安路交叉口东南侧武进万达广场写字楼A座2206室",
+    local_contact="梁芳", local_contact_phone="18969005929", staff_count=47, experts="王建国、李红",
+    legal_representative="熊明", legal_representative_phone="17748787065", filled_on=date(2021, 2, 16))
+PROMISE = CommitmentFields(agency_name=ODD, promisor="陈玉兰", signed_on=date(2021, 2, 22), clauses_intact=True)
+PERIOD = (date(2021, 1, 1), date(2021, 6, 30))
+
+
+def make_rows(n: int) -> list[WorkReportRow]:
+    towns = ["湖塘镇", "牛塘镇", "西湖街道", "丁堰街道", "横山桥镇"]
+    prices = [3.85, 2.15, 2, 0.3, 12.5]
+    rows = []
+    for i in range(n):
+        day = date(2021, 6, 28) if i == 0 else date(2021, 1 + i % 6, 1 + (i * 7) % 28)  # not in date order
+        rows.append(WorkReportRow(
+            client_name=f"常州市武进区第{i + 1}精密机械有限公司" if i else "常州<精诚>&模具有限公司",
+            project_content="安全生产标准化三级达标咨询服务", town=towns[i % 5], signed_on=day,
+            completion_on=date(2021, 12, 31), price_wan=prices[i % 5], client_contact="江佳怡",
+            client_phone="0519-89349309" if i % 2 else "18293432428"))
+    return rows
+
+
+def texts(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Paragraph texts and table cells (each table row as a list) of a DOCX."""
+    d = docx.Document(str(path))
+    paras = [p.text for p in d.paragraphs]
+    cells = [[c.text for c in row.cells] for t in d.tables for row in t.rows]
+    return paras, cells
+
+
+def squash(s: str) -> str:
+    return "".join(s.split())
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("gen")
+    return {
+        "letter": render_report_letter(LETTER, d / "报告函.docx", FORMS_DIR),
+        "promise": render_commitment(PROMISE, d / "承诺书.docx", FORMS_DIR),
+        "report": render_work_report(ODD, *PERIOD, make_rows(5), d / "工作报表.docx", FORMS_DIR,
+                                     principal="冯华", preparer="秦志强", phone="0519-88145498"),
+        "report40": render_work_report(ODD, *PERIOD, make_rows(40), d / "工作报表40.docx", FORMS_DIR),
+    }
+
+
+# --------------------------------------------------------------------------- (a) contents
+def test_templates_pass_the_startup_check():
+    check_templates(FORMS_DIR)
+
+
+def test_report_letter_holds_every_value(out):
+    paras, cells = texts(out["letter"])
+    flat = [squash(c) for row in cells for c in row]
+    assert paras[1] == "安全生产技术服务机构活动开展报告函"
+    for label in ["机构名称", "服务类别", "业务范围（填写全部内容）", "在从业地开展业务内容", "企业法人营业执照编号", "注册地址",
+                  "办公地址", "从业地联系人", "联系手机", "从业人数", "聘用专家", "法定代表人"]:
+        assert label in flat, label
+    row = {squash(r[0]): r[1:] for r in cells}
+    assert row["机构名称"][0] == ODD  # & < > survive autoescape
+    assert row["企业法人营业执照编号"][0] == LETTER.license_no
+    assert row["办公地址"][0] == LETTER.office_address
+    assert row["从业地联系人"] == ["梁芳", "联系手机", "18969005929"]
+    assert row["法定代表人"] == ["熊明", "联系手机", "17748787065"]
+    assert squash(row["从业人数"][0]) == "47人（附从业人员名单）" and row["从业人数"][2] == "王建国、李红"
+    boxes = squash(row["服务类别"][0])
+    for mark, label in [("☑", "安全培训"), ("☐", "安全评估评价"), ("☐", "安全检测检验"), ("☑", "安全咨询托管"),
+                        ("☐", "安全标准化"), ("☑", "其他")]:
+        assert mark + label in boxes, (mark, label)
+    assert "安全技术服务机构（盖章）" in paras and "填表日期：2021 年 2 月 16 日" in paras
+
+
+def test_commitment_has_the_eight_clauses_verbatim(out):
+    paras, _ = texts(out["promise"])
+    assert "安全生产技术服务机构承诺书" in paras
+    assert "本机构承诺，在武进区行政区域范围内开展服务，严格遵守以下规定：" in paras
+    clauses = [NUMERALS[i] + "、" + c for i, c in enumerate(CLAUSES)]
+    at = paras.index(clauses[0])
+    assert paras[at:at + 8] == clauses
+    regulation = Path(__file__).resolve().parents[2] / "shared" / "regulation" / "wujin-measures-2021.txt"
+    if regulation.is_file():
+        text = regulation.read_text(encoding="utf-8")
+        assert all(c in text for c in clauses)
+    assert f"机构名称（盖章）：\t{ODD}" in paras and "承诺人（签名）：\t陈玉兰" in paras and "2021 年 2 月 22 日" in paras
+
+
+def test_blank_fields_leave_the_form_blank(tmp_path):
+    path = render_commitment(CommitmentFields(), tmp_path / "c.docx")
+    paras, _ = texts(path)
+    assert "机构名称（盖章）：\t" in paras and "\u3000\u3000年\u3000\u3000月\u3000\u3000日" in paras
+    path = render_report_letter(ReportLetterFields(), tmp_path / "l.docx")
+    _, cells = texts(path)
+    assert "☑" not in "".join(c for r in cells for c in r)
+
+
+def test_work_report_rows_sorted_numbered_formatted(out):
+    paras, cells = texts(out["report"])
+    head = next(p for p in paras if p.startswith("机构："))
+    assert head == f"机构：（盖章）{ODD}\t2021 年 1 月 1 日 至 2021 年 6 月 30 日"
+    assert [squash(c) for c in cells[0]] == ["序号", "项目企业名称", "项目主要内容", "项目所在镇（街道）", "签约时间", "完成时间",
+                                             "服务价格（万元）", "项目企业联系人及联系方式"]
+    body = cells[1:-1]
+    assert [r[0] for r in body] == ["1", "2", "3", "4", "5"]
+    assert [r[4] for r in body] == sorted(r[4] for r in body) and body[0][4] == "2021.02.08"
+    assert body[-1][1] == "常州<精诚>&模具有限公司" and body[-1][4] == "2021.06.28"
+    assert body[-1][6] == "3.85" and body[-1][7] == "江佳怡 18293432428"
+    assert {r[6] for r in body} == {"3.85", "2.15", "2", "0.3", "12.5"}
+    assert cells[-1][0] == "合计" and cells[-1][6] == "20.8"
+    assert "负责人（签字）：冯华\t填表人：秦志强" in paras and "联系电话（传真）：0519-88145498" in paras
+    assert any(p.startswith("注：每半年的第一周报上季度业绩") for p in paras)
+
+
+def test_writers_do_not_modify_their_input(tmp_path):
+    rows = make_rows(6)
+    before = [r.model_copy() for r in rows]
+    render_work_report("机构", *PERIOD, rows, tmp_path / "w.docx")
+    assert rows == before
+
+
+# --------------------------------------------------------------------------- (b) 40 rows
+def test_forty_rows_header_repeats_and_total(out):
+    d = docx.Document(str(out["report40"]))
+    table = d.tables[0]
+    header = table.rows[0]._tr
+    assert header.trPr is not None and header.trPr.find(qn("w:tblHeader")) is not None
+    assert all(r._tr.trPr is None or r._tr.trPr.find(qn("w:tblHeader")) is None for r in table.rows[1:])
+    assert len(table.rows) == 42
+    cells = [[c.text for c in r.cells] for r in table.rows]
+    assert [r[0] for r in cells[1:-1]] == [str(i) for i in range(1, 41)]
+    expected = sum(r.price_wan for r in make_rows(40))
+    assert cells[-1][0] == "合计" and abs(float(cells[-1][6]) - expected) < 1e-9 and cells[-1][6] == "166.4"
+    paras = [p.text for p in d.paragraphs]
+    assert "负责人（签字）：\t填表人：" in paras and "联系电话（传真）：" in paras
+
+
+def test_value_formatting():
+    assert gen.wan(3.85) == "3.85" and gen.wan(2.0) == "2" and gen.wan(10) == "10" and gen.wan(0.1 + 0.2) == "0.3"
+    assert gen.dot_date(date(2021, 3, 8)) == "2021.03.08"
+    assert half_year_label(date(2021, 1, 1)) == "2021年上半年" and half_year_label(date(2021, 7, 1)) == "2021年下半年"
+
+
+def test_safe_name():
+    assert safe_name('a<b>c:d"e/f\\g|h?i*j') == "a_b_c_d_e_f_g_h_i_j"
+    assert safe_name("常州安全公司. ") == "常州安全公司"
+    assert safe_name("CON") == "_CON" and safe_name("nul.docx") == "_nul.docx"
+    assert safe_name("a\x00b\tc") == "a_b_c" and safe_name("") == "_" and safe_name("...") == "_"
+    long = safe_name("长" * 300)
+    assert len(long) <= 100 and len(long.encode()) <= 240
+
+
+# --------------------------------------------------------------------------- (c) broken template
+def test_broken_template_fails_the_startup_check(tmp_path):
+    forms = tmp_path / "forms"
+    shutil.copytree(FORMS_DIR, forms, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    d = docx.Document(str(forms / "报告函.docx"))
+    d.add_paragraph("{{ agency_name ")
+    d.save(str(forms / "报告函.docx"))
+    with pytest.raises(TemplateError, match="报告函"):
+        check_templates(forms)
+    (forms / "报告函.docx").unlink()
+    with pytest.raises(TemplateError, match="报告函"):
+        check_templates(forms)
+
+
+def test_templates_are_what_the_script_builds(tmp_path):
+    spec = importlib.util.spec_from_file_location("make_templates", FORMS_DIR / "make_templates.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for built in module.main(tmp_path):
+        assert texts(built) == texts(FORMS_DIR / built.name), f"{built.name}: run forms/make_templates.py"
+
+
+# --------------------------------------------------------------------------- (d) atomic writes
+def test_atomic_write_leaves_no_temp_file(tmp_path, monkeypatch):
+    target = tmp_path / "报告函.docx"
+    render_report_letter(LETTER, target)
+    render_report_letter(LETTER, target)  # overwrite in place
+    assert [p.name for p in tmp_path.iterdir()] == ["报告函.docx"]
+    old = target.read_bytes()
+
+    def fail(self, *_a, **_k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("docxtpl.DocxTemplate.save", fail)
+    with pytest.raises(OSError):
+        render_report_letter(ReportLetterFields(agency_name="其他"), target)
+    assert [p.name for p in tmp_path.iterdir()] == ["报告函.docx"] and target.read_bytes() == old
+
+
+# --------------------------------------------------------------------------- (e) round trip
+def test_round_trip_report_letter(out):
+    record = build_record(out["letter"], date(2021, 2, 20))
+    assert record.kind == "report_letter"
+    assert record.fields == LETTER
+
+
+def test_round_trip_commitment(out):
+    record = build_record(out["promise"], date(2021, 2, 25))
+    assert record.kind == "commitment"
+    assert record.fields == PROMISE
+
+
+@pytest.mark.parametrize("n", [5, 40])
+def test_round_trip_work_report(out, n):
+    record = build_record(out["report" if n == 5 else "report40"], date(2021, 7, 3))
+    assert record.kind == "work_report"
+    f = record.fields
+    assert (f.agency_name, f.period_start, f.period_end) == (ODD, *PERIOD)
+    assert f.rows == gen.sorted_rows(make_rows(n))
+    if n == 5:
+        assert (f.principal, f.preparer, f.phone) == ("冯华", "秦志强", "0519-88145498")
+
+
+# --------------------------------------------------------------------------- (f) PDF
+CONVERTER = PdfConverter()
+needs_lo = pytest.mark.skipif(not CONVERTER.is_available(), reason=CONVERTER.unavailable_reason() or "")
+
+
+@pytest.fixture(scope="module")
+def pdfs(out, tmp_path_factory) -> dict[str, Path]:
+    target = tmp_path_factory.mktemp("pdf")
+    with PdfConverter() as conv:
+        made = conv.convert_many(out.values(), target)
+    return {k: made[v] for k, v in out.items()}
+
+
+@needs_lo
+def test_pdf_pages(pdfs):
+    from pypdf import PdfReader
+
+    assert all(p is not None and p.is_file() for p in pdfs.values())
+    assert len(PdfReader(str(pdfs["letter"])).pages) == 1
+    assert len(PdfReader(str(pdfs["promise"])).pages) == 1
+    assert len(PdfReader(str(pdfs["report40"])).pages) >= 2
+    text = PdfReader(str(pdfs["letter"])).pages[0].extract_text()
+    assert "活动开展报告函" in text and ODD in squash(text)
+
+
+@needs_lo
+def test_bundle_with_bookmarks(pdfs, tmp_path):
+    from PIL import Image
+    from pypdf import PdfReader
+
+    jpg, png = tmp_path / "合同-照片.jpg", tmp_path / "合同-截图.png"
+    Image.new("RGB", (1200, 1600), "white").save(jpg)
+    Image.new("RGB", (1600, 1200), "white").save(png)
+    broken = tmp_path / "坏文件.pdf"
+    broken.write_bytes(b"not a pdf")
+    result = bundle(pdfs["report"], [pdfs["promise"], jpg, broken, png], tmp_path / "合订本.pdf")
+    reader = PdfReader(str(result))
+    assert len(reader.pages) == 1 + 1 + 1 + 1
+    titles = [item.title for item in reader.outline]
+    assert titles == ["工作报表", "合同1：承诺书", "合同2：合同-照片", "合同4：合同-截图"]
+    assert [reader.get_destination_page_number(item) for item in reader.outline] == [0, 1, 2, 3]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["合同-照片.jpg", "合同-截图.png", "坏文件.pdf", "合订本.pdf"])
+
+
+def test_conversion_failure_never_raises(tmp_path):
+    src = tmp_path / "a.docx"
+    src.write_bytes(b"PK")
+    assert PdfConverter(soffice="/bin/false").convert(src) is None
+    missing = PdfConverter(soffice="")
+    missing.soffice = None
+    assert not missing.is_available() and "LibreOffice" in missing.unavailable_reason()
+    assert missing.convert(src) is None
+
+
+def test_image_page_fits_a4(tmp_path):
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from pipeline.generate.pdf import image_pdf
+
+    img = tmp_path / "photo.jpg"
+    Image.new("RGB", (3000, 4000), "white").save(img)
+    page = PdfReader(io.BytesIO(image_pdf(img))).pages[0]
+    w, h = float(page.mediabox.width), float(page.mediabox.height)
+    assert w <= 8.27 * 72 + 1 and h <= 11.69 * 72 + 1 and max(w / 8.27, h / 11.69) > 70
