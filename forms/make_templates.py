@@ -78,9 +78,33 @@ def new_document(landscape: bool = False, margins=(2.54, 2.54, 2.8, 2.6)) -> Doc
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.space_before = Pt(0)
     normal.paragraph_format.line_spacing = 1.0
+    # the built-in styles name theme fonts, which resolve to Japanese ones here: name ours
+    for fonts in list(doc.styles.element.iter(qn("w:rFonts"))):
+        if fonts.get(qn("w:eastAsiaTheme")) or fonts.get(qn("w:asciiTheme")):
+            major = "major" in (fonts.get(qn("w:eastAsiaTheme")) or fonts.get(qn("w:asciiTheme")))
+            set_fonts(fonts.getparent(), HEI if major else SONG)
+    add_font_table_entries(doc)
     props = doc.core_properties
     props.author, props.last_modified_by, props.comments = "", "", ""
     return doc
+
+
+# Word's own entries for the Chinese fonts (GB2312 charset), with their English names
+FONT_TABLE = {SONG: ("SimSun", "02010600030101010101", "auto", "variable"),
+              FANG: ("FangSong", "02010609060101010101", "modern", "fixed"),
+              HEI: ("SimHei", "02010609060101010101", "modern", "fixed")}
+
+
+def add_font_table_entries(doc) -> None:
+    from lxml import etree
+
+    part = next(p for p in doc.part.package.iter_parts() if p.partname == "/word/fontTable.xml")
+    root = etree.fromstring(part.blob)
+    for name, (alt, panose, family, pitch) in FONT_TABLE.items():
+        font = etree.SubElement(root, qn("w:font"), {qn("w:name"): name})
+        for tag, value in (("altName", alt), ("panose1", panose), ("charset", "86"), ("family", family), ("pitch", pitch)):
+            etree.SubElement(font, qn(f"w:{tag}"), {qn("w:val"): value})
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def run(par, text: str, size: float, east: str = SONG, bold: bool = False, latin: str = LATIN):
@@ -191,7 +215,7 @@ def report_letter() -> Document:
         cells = tbl.rows[i].cells
         cell_text(cells[1], value)
         cell_text(cells[2], label)
-        cell_text(cells[3], value2)
+        cell_text(cells[3], value2, align=WD_ALIGN_PARAGRAPH.LEFT if i == 8 else WD_ALIGN_PARAGRAPH.CENTER)
     for cell in (tbl.rows[2].cells[0], tbl.rows[8].cells[1]):  # the notes in brackets, smaller
         for r in cell.paragraphs[1].runs:
             r.font.size = Pt(10.5)

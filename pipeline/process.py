@@ -22,7 +22,7 @@ from .settings import Settings
 from .validate import issue
 
 log = logging.getLogger("pipeline")
-BatchHook = Callable[[Ledger, set[str]], None]
+BatchHook = Callable[[Ledger, set[str], list[str]], None]
 
 
 class Processor:
@@ -33,6 +33,7 @@ class Processor:
         self.ledger = ledger
         self.on_batch = on_batch
         self.touched: set[str] = set()
+        self.batch: list[str] = []
         self.refused: dict[Path, int] = {}
 
     # ------------------------------------------------------------ one file
@@ -61,6 +62,7 @@ class Processor:
         if rec["status"] != "accepted":
             self._review_copy(archive, name, rec)
         self._touch(rec)
+        self.batch.append(sha)
         self._log(name, rec, started)
         return rec
 
@@ -144,13 +146,12 @@ class Processor:
     def finish_batch(self) -> None:
         """Re-run the cross-document checks of every agency the batch
         touched, then let the outputs be regenerated once."""
-        if not self.touched:
-            return
         touched, self.touched = self.touched, set()
+        batch, self.batch = self.batch, []
         for key in touched:
             refresh_cross_issues(self.ledger, key)
-        if self.on_batch is not None:
-            self.on_batch(self.ledger, touched)
+        if self.on_batch is not None and (touched or batch):
+            self.on_batch(self.ledger, touched, batch)
 
     def _log(self, name: str, rec: dict, started: float) -> None:
         self._emit({"file": name, "kind": rec["kind"], "status": rec["status"],
@@ -186,6 +187,7 @@ def reprocess(settings: Settings, ledger: Ledger, kind: Optional[str] = None, si
     """Re-read archived originals with today's extractors; update records."""
     entries = [e for e in ledger.entries(kind=kind) if since is None or e.received_on >= since]
     touched: set[str] = set()
+    done: list[str] = []
     for n, entry in enumerate(entries, 1):
         if not entry.archive or not Path(entry.archive).exists():
             log.warning("原件缺失，跳过：%s", entry.source)
@@ -196,12 +198,13 @@ def reprocess(settings: Settings, ledger: Ledger, kind: Optional[str] = None, si
         old_key = agency_of(entry.record or {})
         ledger.update_record(entry.sha256, rec, agency_of(rec))
         touched.update(k for k in (old_key, agency_of(rec)) if k)
+        done.append(entry.sha256)
         if progress:
             progress(n, len(entries))
     for key in touched:
         refresh_cross_issues(ledger, key)
-    if on_batch is not None and touched:
-        on_batch(ledger, touched)
+    if on_batch is not None and (touched or done):
+        on_batch(ledger, touched, done)
     return len(entries)
 
 

@@ -28,8 +28,9 @@ def status_text(settings: Settings, ledger: Ledger, newest: int = 10) -> str:
     try:
         from .generate.pdf import PdfConverter
 
-        if not PdfConverter.is_available():
-            lines.append(f"PDF 输出：不可用（{PdfConverter.unavailable_reason()}），仅输出 Word 文件。")
+        reason = PdfConverter().unavailable_reason()
+        if reason:
+            lines.append(f"PDF 输出：不可用：{reason}")
     except ImportError:
         pass
     return "\n".join(lines)

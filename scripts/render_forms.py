@@ -27,7 +27,7 @@ from pipeline.models import CommitmentFields, ReportLetterFields, WorkReportRow 
 
 AGENCY = "常州市武进区安&信安全技术服务有限公司"
 TOWNS = ["湖塘镇", "牛塘镇", "洛阳镇", "遥观镇", "横林镇", "横山桥镇", "雪堰镇", "前黄镇", "礼嘉镇", "嘉泽镇",
-         "湟里镇", "西湖街道", "南夏墅街道", "丁堰街道", "戚墅堰街道", "潞城街道", "高新区"]
+         "湟里镇", "西湖街道", "南夏墅街道", "丁堰街道", "戚墅堰街道", "潞城街道"]
 WORKS = ["安全生产标准化三级达标咨询服务", "生产安全事故应急预案编制", "双重预防机制建设咨询", "安全现状评价",
          "企业主要负责人及安全管理人员安全培训", "粉尘防爆安全检测", "有限空间作业安全培训", "安全生产托管服务（全年）",
          "防雷装置安全检测", "职业病危害因素检测与评价", "危险化学品仓库安全评估"]
@@ -52,7 +52,7 @@ def letter() -> ReportLetterFields:
 def rows(n: int, seed: int = 7) -> list[WorkReportRow]:
     rnd = random.Random(seed)
     out = []
-    for i in range(n):
+    for _ in range(n):
         signed = date(2021, 1, 4) + timedelta(days=rnd.randrange(0, 175))
         out.append(WorkReportRow(
             client_name=rnd.choice(FIRMS), project_content=rnd.choice(WORKS), town=rnd.choice(TOWNS),

@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -138,6 +139,7 @@ class PdfConverter:
     def _scratch_dir(self) -> Path:
         if self._scratch is None:
             self._scratch = Path(tempfile.mkdtemp(prefix="pipeline-soffice-"))
+            weakref.finalize(self, shutil.rmtree, str(self._scratch), True)  # if close() is never called
             (self._scratch / "fonts.conf").write_text(FONTS_CONF % _aliases(), encoding="utf-8")
         return self._scratch
 
