@@ -34,7 +34,7 @@ def test_units_table() -> None:
         ("湖塘", "湖塘镇"),
         (" 横林 ", "横林镇"),
         ("高新区", "武进国家高新区"),
-        ("鸣凰街道", "鸣凰街道"),
+        ("鸣凰街道", "湖塘镇"),
         ("常州市武进区湖塘镇阳湖中路", "湖塘镇"),
         ("常州西太湖科技产业园兰香路", "武进经济开发区"),
         ("西太湖科技产业园", "武进经济开发区"),
@@ -97,7 +97,8 @@ def test_every_unit_found_in_an_address(unit: str) -> None:
 @pytest.mark.parametrize("centre", HUTANG_CENTRES)
 def test_hutang_centres(centre: str) -> None:
     assert is_wujin_unit(centre) and is_wujin_unit(centre + "街道")
-    assert find_town(f"常州市武进区{centre}街道某路1号") == centre + "街道"
+    # a service centre of 湖塘镇 written as if it were a street is in 湖塘镇 (domain.md)
+    assert find_town(f"常州市武进区{centre}街道某路1号") == "湖塘镇"
 
 
 @FAST

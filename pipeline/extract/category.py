@@ -14,6 +14,7 @@ from ..models import Category
 
 RULES: list[tuple[Category, str]] = [
     ("standardization", r"标准化|达标"),
+    ("consulting", r"托管"),  # 安全生产托管 names the work even when it includes training
     ("training", r"培训|教育|考核|取证|复审"),
     ("testing", r"检测|检验|监测|测试|测评"),
     ("assessment", r"评价|评估|论证|审查"),

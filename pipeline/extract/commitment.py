@@ -64,9 +64,17 @@ def _norm(text: str) -> str:
     return re.sub(r"[;；,，.。:：、]", lambda m: {";": "；", ",": "，", ".": "。", ":": "："}.get(m.group(), m.group()), text)
 
 
+def _numbering(body: str) -> str:
+    """（一）… or 1、/1. numbering → 一、 (the wording is what must not change)."""
+    body = re.sub(r"[（(]([一二三四五六七八])[)）]", r"\1、", body)
+    if "一、" not in body:
+        body = re.sub(r"(?<![\d.])([1-8])[、.．。](?!\d)", lambda m: NUMERALS[int(m.group(1)) - 1] + "、", body)
+    return body
+
+
 def clauses_intact(text: str) -> bool:
     """True when commitments 一 to 八 are all present and their wording is unchanged."""
-    body = _norm(text)
+    body = _numbering(_norm(text))
     start = body.find("一、")
     if start < 0:
         return False

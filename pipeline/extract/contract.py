@@ -19,20 +19,22 @@ CLIENT = ["委托方（甲方）", "甲方（委托方）", "委托方（以下�
           "委托方", "委托单位", "委托人", "甲方", "项目企业名称"]
 AGENCY = ["受托方（乙方）", "乙方（受托方）", "受托方（以下简称乙方）", "服务方（以下简称乙方）", "服务方（乙方）",
           "乙方（服务方）", "受托单位（乙方）", "受托方", "服务方", "受托单位", "服务单位", "受托人", "乙方"]
-_CLIENT_HEAD = re.compile(r"^(委托方|甲方|委托单位|委托人)")
-_AGENCY_HEAD = re.compile(r"^(受托方|乙方|服务方|受托单位|服务单位|受托人)")
+_CLIENT_HEAD = re.compile(r"^(委托方|甲方|委托单位|委托人|[^：:（(]{2,6}[（(]甲方[)）])")
+_AGENCY_HEAD = re.compile(r"^(受托方|乙方|服务方|受托单位|服务单位|受托人|[^：:（(]{2,6}[（(]乙方[)）])")
 _CLAUSE = re.compile(r"^([一二三四五六七八九十]+、|第[一二三四五六七八九十]+条|\d+[．.、])")
 
 NAME = ["名称（或姓名）", "名称", "单位名称"]
 CONTACT = ["联系（经办）人", "项目联系人", "联系人", "经办人"]
 PHONE = ["联系电话", "电话", "联系方式", "手机", "联系手机"]
-ADDRESS = ["住所（通讯地址）", "住所地", "住所", "通讯地址", "地址"]
+ADDRESS = ["住所（通讯地址）", "住所地", "住所", "通讯地址", "单位地址", "地址"]
 SIGNED = ["签订时间", "签订日期", "签约时间", "签约日期", "签署日期", "签订于"]
 TERM = ["有效期限", "履行期限", "服务期限", "技术服务期限", "工作期限", "合同期限", "完成时间", "完成日期", "完成期限", "服务时间"]
 PROJECT = ["项目名称", "评价项目名称", "服务项目名称", "合同项目", "委托事项", "服务内容", "服务项目", "项目内容", "技术服务的内容",
            "培训内容", "培训项目", "检测项目", "检测内容", "托管内容", "咨询内容", "评价项目", "工作内容"]
 PLACE = ["技术服务地点", "服务地点", "项目地点", "评价范围", "检测地点", "培训地点"]
-PRICE_HINTS = ["合同总金额", "总金额", "技术服务费总额", "服务费用", "合同金额", "服务费", "合同价款", "费用总额", "总价", "报酬", "价款", "金额"]
+PRICE_HINTS = ["合同总金额", "总金额", "技术服务费总额", "服务费用", "合同金额", "服务费", "合同价款", "费用总额", "总价", "报酬", "价款",
+               "金额", "费用", "费合计", "合计", "总计"]
+_PRICE_LINE = re.compile(r"费|金额|价|合计|总计|报酬")
 STOPS = CLIENT + AGENCY + NAME + CONTACT + PHONE + ADDRESS + SIGNED + TERM + PROJECT + PLACE + [
     "法定代表人", "委托代理人", "开户银行", "帐号", "账号", "签订地点", "日期", "资质证书编号", "合同编号"]
 
@@ -44,8 +46,8 @@ def extract(doc: Document) -> tuple[ContractFields, Extraction]:
     client = Finder(client_rows, STOPS)
     agency = Finder(agency_rows, STOPS)
 
-    client_name = find.find(CLIENT, is_org) or client.find(NAME, is_org)
-    agency_name = find.find(AGENCY, is_org) or agency.find(NAME, is_org)
+    client_name = find.find(CLIENT, is_org) or _party_named(rows, "甲方") or client.find(NAME, is_org)
+    agency_name = find.find(AGENCY, is_org) or _party_named(rows, "乙方") or agency.find(NAME, is_org)
     project = _project(find)
     upper, lower = _amounts(rows)
     fields = ContractFields(
@@ -57,7 +59,8 @@ def extract(doc: Document) -> tuple[ContractFields, Extraction]:
         signed_on=date_or_none(find.find(SIGNED)) or _seal_date(client_rows + agency_rows),
         completion_on=range_end(find.find(TERM, _has_date)),
         price_wan=yuan_to_wan(upper if upper is not None else lower) if (upper or lower) else None,
-        client_contact=person(client.find(CONTACT)),
+        client_contact=person(_own_party(client.find(CONTACT), "甲方|委托方"))
+        or person(_own_party(find.find(CONTACT, _names_parties), "甲方|委托方")),
         client_phone=phone_or_none(client.find(PHONE)),
     )
     extra = Extraction(
@@ -65,6 +68,32 @@ def extract(doc: Document) -> tuple[ContractFields, Extraction]:
         price_lower_wan=yuan_to_wan(lower) if lower else None,
     )
     return fields, extra
+
+
+def _own_party(value: Optional[str], party: str) -> Optional[str]:
+    """`甲方 杨丽娟；乙方 韩雪` → `杨丽娟`: one cell naming both parties' people."""
+    if value and re.search(r"甲方|乙方|委托方|受托方", value):
+        m = re.search(rf"(?:{party})[：:\s]*([\u4e00-\u9fa5·]{{2,5}})", value)
+        return m.group(1) if m else None
+    return value
+
+
+def _names_parties(value: str) -> bool:
+    return bool(re.search(r"甲方|委托方", value))
+
+
+def _party_named(rows: list[Row], party: str) -> Optional[str]:
+    """`评价单位（乙方）：…`, `培训机构（乙方）：…`: any label that names the party."""
+    pattern = re.compile(rf"^[^：:（(]{{2,8}}[（(]{party}[)）]\s*(?:[：:]\s*(.*))?$")
+    for row in rows:
+        for i, cell in enumerate(row.cells):
+            m = pattern.match(squash(cell))
+            if not m:
+                continue
+            value = m.group(1) or (row.cells[i + 1] if i + 1 < len(row.cells) else "")
+            if is_org(value):
+                return value.strip()
+    return None
 
 
 def _has_date(text: str) -> bool:
@@ -100,15 +129,25 @@ def _amounts(rows: list[Row]):
     for hint in PRICE_HINTS:
         pat = label_regex(hint)
         for i, text in enumerate(texts):
-            if not pat.search(text):
-                continue
-            upper, lower = find_amounts(text)
-            if (upper is None or lower is None) and i + 1 < len(texts):
-                upper2, lower2 = find_amounts(text + texts[i + 1])
-                upper, lower = upper or upper2, lower or lower2
-            if upper is not None or lower is not None:
-                return upper, lower
+            if pat.search(text):
+                found = _amounts_at(texts, i)
+                if found != (None, None):
+                    return found
+    # no known wording: the first fee-like line (培训费用, 检测费…) that states an amount
+    for i, text in enumerate(texts):
+        if _PRICE_LINE.search(text):
+            found = _amounts_at(texts, i)
+            if found != (None, None):
+                return found
     return None, None
+
+
+def _amounts_at(texts: list[str], i: int):
+    upper, lower = find_amounts(texts[i])
+    if (upper is None or lower is None) and i + 1 < len(texts):
+        upper2, lower2 = find_amounts(texts[i] + texts[i + 1])
+        upper, lower = upper or upper2, lower or lower2
+    return upper, lower
 
 
 def _seal_date(rows: list[Row]):
@@ -128,6 +167,12 @@ def party_rows(rows: list[Row]) -> tuple[list[Row], list[Row]]:
     current: Optional[list[Row]] = None
     free_left = 0
     for row in rows:
+        if row.in_table and _PREFIXED.match(squash(row.cells[0])):
+            m = _PREFIXED.match(squash(row.cells[0]))
+            first = squash(row.cells[0])[m.end():].lstrip("的")
+            target = client if _CLIENT_HEAD.match(m.group(1)) else agency
+            target.append(Row(cells=(first, *row.cells[1:]), conf=row.conf, in_table=True))
+            continue
         if not row.in_table and len(_PREFIXED.findall(row.text)) >= 1 and not _party_of(row.cells[0]):
             for party, segment in _prefixed_segments(row.text):
                 (client if party == "client" else agency).append(Row(cells=(segment,), conf=row.conf))

@@ -50,13 +50,13 @@ class Rows:
                     out.append(Row(cells=cells, conf=block.line.conf))
                 elif block.table is not None:
                     for cells in block.table.rows:
-                        kept = tuple(_unwrap(c) for c in cells if c is not None)
+                        kept = tuple(unwrap(c) for c in cells if c is not None)
                         if any(kept):
                             out.append(Row(cells=kept, conf=block.table.conf, in_table=True))
         return cls(out)
 
 
-def _unwrap(cell: str) -> str:
+def unwrap(cell: str) -> str:
     """Join the lines of a wrapped cell: CJK text wraps without a space."""
     parts = [p.strip() for p in cell.split("\n") if p.strip()]
     joined = ""
@@ -158,7 +158,8 @@ class Finder:
         value = clean_value(raw)
         if value == "" and c + 1 < len(row.cells) and not is_label_cell(row.cells[c + 1], self.stops):
             return clean_value(row.cells[c + 1])
-        if value and not row.in_table and len(row.cells) == 1 and len(squash(cell)) >= self.full_line:
+        runs_to_end = bool(raw.strip()) and cell.rstrip().endswith(raw.strip())
+        if value and runs_to_end and not row.in_table and len(row.cells) == 1 and len(squash(cell)) >= self.full_line:
             value = clean_value(self._continued(r, raw.strip()))
         return value
 
@@ -201,8 +202,18 @@ class Finder:
     def find_after(self, anchors: Sequence[str], labels: Sequence[str], accept: Optional[Accept] = None) -> Optional[str]:
         """The first value of `labels` at or after the first anchor label
         (the 联系手机 that belongs to 从业地联系人, not to 法定代表人)."""
-        for r, c, _ in self.positions(anchors):
-            for r2 in range(r, len(self.rows)):
+        for r, c, anchor in self.positions(anchors):
+            # the rest of the anchor's own cell first: `从业地联系人：梁芳 联系手机：189…`
+            cell = self.rows[r].cells[c]
+            m = label_regex(anchor).search(cell)
+            rest = cell[m.end():] if m else ""
+            for label in labels:
+                if label_regex(label).search(rest):
+                    value = _inline(rest, label, [s for s in self.stops if squash(s) != squash(label)])
+                    value = clean_value(value) if value else value
+                    if value and (accept is None or accept(value)):
+                        return value
+            for r2 in range(r, min(r + 2, len(self.rows))):  # its own row, or the line under it
                 row = self.rows[r2]
                 for c2, cell in enumerate(row.cells):
                     if r2 == r and c2 <= c:

@@ -24,8 +24,12 @@ def is_org(text: str) -> bool:
     return 4 <= len(t) <= 40 and not re.search(r"[：:，,。；;]", t) and bool(_ORG_END.search(t))
 
 
+_NOT_NAMES = {"甲方", "乙方", "委托方", "受托方", "服务方", "本人", "盖章", "签字", "签名", "联系人", "负责人", "无"}
+
+
 def is_person(text: str) -> bool:
-    return bool(_NAME.match(re.sub(r"\s+", "", text)))
+    t = re.sub(r"\s+", "", text)
+    return bool(_NAME.match(t)) and t not in _NOT_NAMES
 
 
 def person(text: Optional[str]) -> Optional[str]:

@@ -12,7 +12,8 @@ from ..models import Document, Extraction, WorkReportFields, WorkReportRow
 from ..parse.money import parse_wan
 from ..parse.phone import find_phones
 from ..parse.town import find_town
-from .labels import Finder, Row, Rows, squash
+from ..parse.dates import find_dates
+from .labels import Finder, Row, Rows, unwrap, squash
 from .values import date_or_none, person, phone_or_none, range_both, text_or_none
 
 COLUMNS: list[tuple[str, str]] = [
@@ -30,14 +31,16 @@ AGENCY = ["机构名称", "机构", "单位名称", "填报单位"]
 PRINCIPAL = ["负责人（签字）", "负责人"]
 PREPARER = ["填表人", "填报人", "制表人"]
 PHONE = ["联系电话（传真）", "联系电话", "电话"]
-STOPS = AGENCY + PRINCIPAL + PREPARER + PHONE + ["注"]
+STOPS = AGENCY + PRINCIPAL + PREPARER + PHONE + ["注", "报告期", "统计期间", "填报期间"]
 
 
 def extract(doc: Document) -> tuple[WorkReportFields, Extraction]:
     all_rows = Rows.of(doc).rows
     find = Finder(all_rows, STOPS)
-    rows, undecided = _table_rows(all_rows)
-    start, end = _period(all_rows)
+    grid = _grid_rows(doc)
+    head = _header_at(grid)
+    rows, undecided = _table_rows(grid, head)
+    start, end = _period(grid[: head if head is not None else 12])
     fields = WorkReportFields(
         agency_name=_agency(find),
         period_start=start,
@@ -54,25 +57,42 @@ def _agency(find: Finder) -> Optional[str]:
     value = find.find(AGENCY)
     if not value:
         return None
-    value = re.sub(r"^[（(]?盖章[)）]?[：:]?", "", value).strip()
-    value = re.split(r"\s{2,}|\d{4}\s*年", value)[0].strip()
+    value = re.sub(r"[（(]\s*盖\s*章\s*[)）][：:]?", "", value).strip()
+    value = re.split(r"\s{2,}|\d{4}\s*年|报告期|统计期|填报期", value)[0].strip(" ：:")
     return value or None
 
 
-def _period(rows: list[Row]):
-    for row in rows[:12]:
-        for cell in row.cells:
-            if re.search(r"至|到|—|-", cell) and re.search(r"年|\d{4}[./-]", cell):
-                start, end = range_both(cell)
-                if start or end:
-                    return start, end
+def _grid_rows(doc: Document) -> list[list[Optional[str]]]:
+    """Every table row with its merged positions kept (None), and every
+    free line as a row of its cells, in reading order."""
+    out: list[list[Optional[str]]] = []
+    for page in doc.pages:
+        for block in page.blocks:
+            if block.table is not None:
+                out += [[None if c is None else unwrap(c) for c in row] for row in block.table.rows]
+            elif block.line is not None:
+                out.append(list(block.line.cells or [block.line.text]))
+    return [r for r in out if any(c for c in r)]
+
+
+def _period(rows: list[list[Optional[str]]]):
+    """The reporting period from the lines above the table: two dates, or a
+    range written with 至 (possibly typed across cells: 2021 | 年 | 7 | 月 …)."""
+    for row in rows:
+        text = "".join(c for c in row if c)
+        if re.search(r"至|到|—|~|～", text) or len(find_dates(text)) >= 2:
+            start, end = range_both(text)
+            if start or end:
+                return start, end
     return None, None
 
 
-def _header_map(row: Row) -> dict[int, str]:
+def _mapping(names: list[Optional[str]]) -> dict[int, str]:
     mapping: dict[int, str] = {}
-    for i, cell in enumerate(row.cells):
-        text = squash(cell)
+    for i, name in enumerate(names):
+        text = squash(name or "")
+        if not text:
+            continue
         for key, pattern in COLUMNS:
             if key not in mapping.values() and re.search(pattern, text):
                 mapping[i] = key
@@ -80,26 +100,47 @@ def _header_map(row: Row) -> dict[int, str]:
     return mapping
 
 
-def _table_rows(rows: list[Row]) -> tuple[Optional[list[WorkReportRow]], dict[int, str]]:
-    header: Optional[dict[int, str]] = None
-    width, yuan = 0, False
+def _header_at(grid: list[list[Optional[str]]]) -> Optional[int]:
+    for i, row in enumerate(grid):
+        mapping = _mapping(row)
+        if "client_name" in mapping.values() and len(mapping) >= 4:
+            return i
+    return None
+
+
+def _column_names(grid: list[list[Optional[str]]], h: int) -> tuple[list[Optional[str]], int]:
+    """Names of the columns, a two-level header merged (项目企业联系人及联系方式
+    over 联系人 | 联系电话); returns the names and the first data row."""
+    top = list(grid[h])
+    for j in range(1, len(top)):
+        if top[j] is None:
+            top[j] = top[j - 1]  # a heading that spans columns
+    if h + 1 < len(grid) and len(grid[h + 1]) == len(top):
+        sub = grid[h + 1]
+        words = [c for c in sub if c]
+        if words and all(not re.search(r"\d", w) and len(squash(w)) <= 10 for w in words) and _mapping(sub):
+            return [sub[j] or (top[j] if (j == 0 or top[j] != top[j - 1]) else None) for j in range(len(top))], h + 2
+    names = [top[j] if (j == 0 or top[j] != top[j - 1] or grid[h][j] is not None) else None for j in range(len(top))]
+    return names, h + 1
+
+
+def _table_rows(grid: list[list[Optional[str]]], h: Optional[int]) -> tuple[Optional[list[WorkReportRow]], dict[int, str]]:
+    if h is None:
+        return None, {}
+    names, first = _column_names(grid, h)
+    header = _mapping(names)
+    width = len(names)
+    yuan = any(re.search(r"[（(]元[)）]", squash(n or "")) and not re.search(r"万元", n or "")
+               for i, n in enumerate(names) if header.get(i) == "price_wan")
     out: list[WorkReportRow] = []
     undecided: dict[int, str] = {}
-    for row in rows:
-        mapping = _header_map(row)
-        if "client_name" in mapping.values() and len(mapping) >= 4:
-            header, width = mapping, len(row.cells)
-            yuan = any(re.search(r"[（(]元[)）]", squash(c)) for c in row.cells)
+    for raw in grid[first:]:
+        text = squash("".join(c for c in raw if c))
+        if re.match(r"^(负责人|注[：:]|联系电话|填表人|填报人)", text):
+            break
+        if re.match(r"^(序号)?(合计|总计|小计)", text) or len(raw) != width:
             continue
-        if header is None:
-            continue
-        text = squash(row.text)
-        if re.match(r"^(合计|总计|小计)", text) or re.match(r"^(负责人|注[：:]|联系电话|填表人)", text):
-            if re.match(r"^(负责人|注[：:]|联系电话|填表人)", text):
-                header = None
-            continue
-        if len(row.cells) != width:
-            continue
+        row = Row(cells=tuple(c or "" for c in raw), in_table=True)
         item = _row(row, header, yuan)
         if item is None:
             continue
@@ -107,7 +148,7 @@ def _table_rows(rows: list[Row]) -> tuple[Optional[list[WorkReportRow]], dict[in
         if price_text and item.price_wan is None:
             undecided[len(out)] = price_text
         out.append(item)
-    return (out if out or header is not None else None), undecided
+    return out, undecided
 
 
 def _cell(row: Row, header: dict[int, str], key: str) -> Optional[str]:

@@ -87,10 +87,16 @@ def find_town(text: str) -> str | None:
     """The 镇/街道/zone named in an address or cell.
 
     A Wujin unit comes back canonical (aliases mapped: 武进高新区 ->
-    武进国家高新区); 湖塘's service centres (鸣凰街道) and units outside the
-    district (儒林镇, 奔牛镇, 三井街道) come back as written. A town or street
+    武进国家高新区; 湖塘's service centres written as streets, 鸣凰街道, are
+    湖塘镇 as domain.md says); units outside the district (儒林镇, 奔牛镇,
+    三井街道) come back as written. A town or street
     wins over a zone, a known name over any other; a bare stem ('湖塘') counts only when it is the whole
     text. None when no unit is named."""
+    found = _find_unit(text)
+    return "湖塘镇" if found in _CENTRE_FORMS else found
+
+
+def _find_unit(text: str) -> str | None:
     if not isinstance(text, str):
         return None
     s = _PUNCT.sub(" ", fold_width(text)).strip()

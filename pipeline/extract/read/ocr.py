@@ -251,22 +251,23 @@ def preprocess(rgb: np.ndarray, *, suppress_seals: bool = True) -> np.ndarray:
     bg = _background(gray)
     plain = cv2.divide(gray, bg, scale=255)
     out = plain
-    lifted_any = False
+    red = None
     if suppress_seals:
         red, lifted = _red_ink(rgb)
         if red.any():
             out = plain.copy()
             np.copyto(out, cv2.max(plain, cv2.divide(lifted, bg, scale=255)), where=red)
-            lifted_any = True
+        else:
+            red = None
     skew = estimate_skew(out)
     if abs(skew) >= 0.1:
         out = rotate(out, -skew)
-        if lifted_any:
+        if red is not None:
             plain = rotate(plain, -skew)
-    if lifted_any:
+            red = rotate(red.view(np.uint8) * 255, -skew) > 127
+    if red is not None:
         # table rules that ran under a seal were lifted with it: put them back
-        rules = _long_rules(plain)
-        np.copyto(out, plain, where=rules)
+        np.copyto(out, plain, where=_rules_under_seal(plain, red))
     return out
 
 
@@ -320,16 +321,27 @@ def _background(gray: np.ndarray) -> np.ndarray:
     return cv2.max(bg, np.full_like(bg, 32))  # don't blow up black areas
 
 
-def _long_rules(plain: np.ndarray) -> np.ndarray:
-    """Mask of long straight horizontal/vertical rules (1/24 of the page's long
-    side or more: longer than any straight piece of a seal's ring or text)."""
+def _rules_under_seal(plain: np.ndarray, red: np.ndarray) -> np.ndarray:
+    """Mask of the red-covered stretches of long straight rules (1/24 of the
+    page's long side or more) that mostly run outside the red ink: table rules
+    crossing a seal, not the straight bits of the seal's own ring or star."""
     import cv2
 
     length = max(24, max(plain.shape) // 24)
     ink = (plain < 200).astype(np.uint8)
     hor = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
     ver = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
-    return cv2.bitwise_or(hor, ver) > 0
+    rules = cv2.bitwise_or(hor, ver)
+    n, labels = cv2.connectedComponents(rules, connectivity=8)
+    if n <= 1:
+        return np.zeros_like(red)
+    on = labels > 0
+    ids = labels[on]
+    total = np.bincount(ids, minlength=n)
+    covered = np.bincount(ids, weights=red[on], minlength=n)
+    keep = (total > 0) & (covered < 0.5 * np.maximum(total, 1))
+    keep[0] = False
+    return keep[labels] & red
 
 
 def _crop_sheet(rgb: np.ndarray) -> np.ndarray:
@@ -628,16 +640,20 @@ def _text_groups(boxes: list[_Box], right: float, unit: float) -> list[tuple[flo
     a wide vertical gap (a cell holding e.g. "（盖章）" and, lower, a date)."""
     groups: list[tuple[float, float, str]] = []
     prev: Optional[list[_Box]] = None
+    prev_segments = 0
     for row in _group_rows(boxes):
-        text = " ".join(_join_boxes(c, unit) for c in _split_cells(row))
+        segments = _split_cells(row)
+        text = " ".join(_join_boxes(c, unit) for c in segments)
         y0, y1 = min(m.y0 for m in row), max(m.y1 for m in row)
         if prev is not None and y0 - max(m.y1 for m in prev) < 0.8 * unit:
-            wrapped = max(m.x1 for m in prev) >= right - 2.0 * unit
+            # a line that fills the cell to its right edge and has no wide gap
+            # (not a row of checkboxes) wraps on: join without a space
+            wrapped = prev_segments == 1 and max(m.x1 for m in prev) >= right - 2.0 * unit
             g0, _g1, gtext = groups[-1]
             groups[-1] = (g0, y1, gtext + ("" if wrapped else " ") + text)
         else:
             groups.append((y0, y1, text))
-        prev = row
+        prev, prev_segments = row, len(segments)
     return groups
 
 

@@ -1,0 +1,371 @@
+"""OCR path: small generated scans (Chinese filing text rendered with a CJK
+font) through `ocr_image` and the image reader: plain lines, a red seal
+stamped over a line, pages turned by 90°/180°, a skewed page, a two-column
+signature line, a ruled table, noise, and hostile images. Plus: the models
+rapidocr loads are the ones inside the installed wheel, nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import io
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+
+np = pytest.importorskip("numpy")
+PIL = pytest.importorskip("PIL")
+from PIL import Image, ImageChops, ImageDraw, ImageFont  # noqa: E402
+
+from pipeline.errors import LimitExceededError, UnreadableError  # noqa: E402
+from pipeline.extract.read import image as image_reader  # noqa: E402
+from pipeline.extract.read import ocr  # noqa: E402
+from pipeline.models import Document, Limits, Page  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not ocr.is_available(), reason="rapidocr / onnxruntime / bundled models not installed")
+
+LIMITS = Limits()
+
+# --------------------------------------------------------------------------- font
+_FONT_FILES = [
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSerifCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+]
+
+
+def _cjk_font_path() -> tuple[str, int] | None:
+    candidates = list(_FONT_FILES)
+    if shutil.which("fc-match"):
+        try:
+            out = subprocess.run(["fc-match", "-f", "%{file}", ":lang=zh-cn"], capture_output=True, text=True, timeout=10)
+            if out.stdout.strip():
+                candidates.append(out.stdout.strip())
+        except (OSError, subprocess.SubprocessError):
+            pass
+    for path in candidates:
+        if not Path(path).is_file():
+            continue
+        for index in range(12):  # pick the simplified-Chinese face of a collection
+            try:
+                font = ImageFont.truetype(path, 20, index=index)
+            except OSError:
+                break
+            if "SC" in " ".join(font.getname()) or index == 0 and "CJK" not in path:
+                if _renders_chinese(font):
+                    return path, index
+        try:
+            if _renders_chinese(ImageFont.truetype(path, 20)):
+                return path, 0
+        except OSError:
+            continue
+    return None
+
+
+def _renders_chinese(font) -> bool:
+    # a font without the glyphs draws the same .notdef box for both
+    a = np.asarray(_text_image("甲", font)), np.asarray(_text_image("乙", font))
+    return a[0].min() < 128 and not np.array_equal(*a)
+
+
+def _text_image(text, font):
+    im = Image.new("L", (40, 40), 255)
+    ImageDraw.Draw(im).text((5, 5), text, font=font, fill=0)
+    return im
+
+
+_FONT = _cjk_font_path()
+needs_font = pytest.mark.skipif(_FONT is None, reason="no CJK font installed (apt-get install fonts-noto-cjk)")
+
+
+def font(size: int = 30):
+    path, index = _FONT
+    return ImageFont.truetype(path, size, index=index)
+
+
+# --------------------------------------------------------------------------- helpers
+def page_image(lines: list, width: int = 1100, size: int = 30, gap: float = 1.9, margin: int = 60) -> Image.Image:
+    """Render lines of text on white; an item may be (x, text) pairs for text
+    placed at given x positions on one line."""
+    f = font(size)
+    height = int(2 * margin + len(lines) * size * gap)
+    im = Image.new("RGB", (width, height), (250, 250, 247))
+    d = ImageDraw.Draw(im)
+    y = margin
+    for item in lines:
+        parts = item if isinstance(item, list) else [(margin, item)]
+        for x, text in parts:
+            d.text((x, y), text, font=f, fill=(25, 25, 25))
+        y += int(size * gap)
+    return im
+
+
+def stamp_seal(im: Image.Image, centre: tuple[int, int], radius: int = 95) -> Image.Image:
+    """A red round 公章 (ring, star, red text) printed over the page with
+    multiply blending, as ink on paper."""
+    layer = Image.new("RGB", im.size, (255, 255, 255))
+    d = ImageDraw.Draw(layer)
+    red = (215, 35, 45)
+    cx, cy = centre
+    d.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), outline=red, width=7)
+    pts = []
+    for k in range(10):
+        r = radius * (0.42 if k % 2 == 0 else 0.17)
+        a = np.pi / 2 + k * np.pi / 5
+        pts.append((cx + r * np.cos(a), cy - r * np.sin(a)))
+    d.polygon(pts, fill=red)
+    big = font(int(radius * 0.42))
+    d.text((cx - radius * 1.05, cy - radius * 0.25), "合同专用章", font=big, fill=red)
+    d.text((cx - radius * 0.75, cy - radius * 0.8), "安睿评价", font=big, fill=red)
+    return ImageChops.multiply(im, layer)
+
+
+def squash(text: str) -> str:
+    """Whitespace removed, punctuation widths folded (OCR can't tell them apart)."""
+    text = re.sub(r"\s+", "", text)
+    return text.translate(str.maketrans("（）：；，", "():;,"))
+
+
+def doc_of(*pages: Page) -> Document:
+    return Document(pages=list(pages), reader="test")
+
+
+def find_line(page: Page, needle: str):
+    for block in page.blocks:
+        if block.line is not None and squash(needle) in squash(block.line.text):
+            return block.line
+    return None
+
+
+FILING = [
+    "委托方（甲方）：常州宏图电机有限公司",
+    "受托方（乙方）：常州市安睿安全评价有限公司",
+    "签订日期：2021年5月12日",
+]
+
+
+# --------------------------------------------------------------------------- models stay local
+def test_models_are_the_ones_shipped_in_the_wheel(monkeypatch):
+    import rapidocr
+    from rapidocr.utils import download_file
+
+    package = Path(rapidocr.__file__).resolve().parent
+    files = ocr.model_files()
+    assert set(files) == {"det", "cls", "rec"}
+    shipped = {str(p) for p in importlib.metadata.files("rapidocr") or []}
+    for path in files.values():
+        assert path.is_file(), path
+        assert path.resolve().is_relative_to(package / "models")
+        assert "site-packages" in path.resolve().parts or "dist-packages" in path.resolve().parts
+        # listed in the wheel's RECORD: installed by pip, not fetched later
+        assert f"rapidocr/models/{path.name}" in shipped
+
+    # a fresh engine must not try the network: any download attempt fails the test
+    def no_download(*args, **kwargs):
+        raise AssertionError("rapidocr tried to download a model")
+
+    monkeypatch.setattr(download_file.DownloadFile, "run", classmethod(no_download))
+    import socket
+
+    monkeypatch.setattr(socket.socket, "connect", lambda *a, **k: (_ for _ in ()).throw(AssertionError("network")))
+    engine = ocr._make_engine()
+    blank = np.full((64, 200, 3), 255, np.uint8)
+    engine(blank)  # loads the detector
+    engine(blank, use_det=False, use_cls=True, use_rec=True)  # loads classifier and recogniser
+    loaded = [engine.text_det, engine.text_cls, engine.text_rec]
+    for part in loaded:
+        model_path = Path(part.session.session._model_path).resolve()
+        assert model_path.is_relative_to(package / "models"), model_path
+    # the bundled files are the exact ones (by SHA-256) rapidocr's model table names
+    table = (package / "default_models.yaml").read_text(encoding="utf-8")
+    sums = set(re.findall(r"SHA256:\s*([0-9a-f]{64})", table))
+    for path in files.values():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() in sums
+
+
+def test_engine_is_created_lazily_once():
+    import subprocess
+    import sys
+
+    code = ("import sys, pipeline.extract.read.ocr as m; "
+            "assert m._ENGINE is None, 'engine made at import'; "
+            "assert 'rapidocr' not in sys.modules, 'rapidocr imported at import'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
+    assert ocr.engine() is ocr.engine()
+
+
+# --------------------------------------------------------------------------- reading
+@needs_font
+def test_plain_lines_in_reading_order():
+    page = ocr.ocr_image(page_image(FILING), LIMITS)
+    assert page.ocr
+    text = squash(doc_of(page).text())
+    for expected in ["委托方(甲方):常州宏图电机有限公司", "常州市安睿安全评价有限公司", "签订日期:2021年5月12日"]:
+        assert expected in text, text
+    assert text.index("宏图") < text.index("安睿") < text.index("2021")
+    line = find_line(page, "2021年5月12日")
+    assert line is not None and line.conf is not None and 0.5 <= line.conf <= 1.0
+
+
+@needs_font
+def test_red_seal_over_text_is_suppressed():
+    im = page_image(FILING)
+    im = stamp_seal(im, centre=(560, 150), radius=100)
+    page = ocr.ocr_image(im, LIMITS)
+    text = squash(doc_of(page).text())
+    assert "常州市安睿安全评价有限公司" in text, text
+    assert "常州宏图电机有限公司" in text, text
+    assert "合同专用章" not in text  # the seal's own text is gone
+    # the same image without seal suppression reads the seal instead of the text
+    plain = squash(doc_of(ocr.ocr_image(im, LIMITS, suppress_seals=False)).text())
+    assert "常州市安睿安全评价有限公司" not in plain or "合同专用章" in plain
+
+
+@needs_font
+@pytest.mark.parametrize("turn", [90, 180])
+def test_turned_pages_are_read_upright(turn):
+    im = page_image(FILING).rotate(turn, expand=True, fillcolor=(250, 250, 247))
+    page = ocr.ocr_image(im, LIMITS)
+    text = squash(doc_of(page).text())
+    assert "常州宏图电机有限公司" in text, text
+    assert "2021年5月12日" in text, text
+    assert text.index("宏图") < text.index("2021")  # reading order restored
+
+
+@needs_font
+def test_skewed_page_keeps_its_lines_apart():
+    im = page_image(FILING + ["联系电话：0519-86312345"], width=1200).rotate(
+        2.5, expand=True, resample=Image.BICUBIC, fillcolor=(250, 250, 247))
+    page = ocr.ocr_image(im, LIMITS)
+    lines = [squash(b.line.text) for b in page.blocks if b.line]
+    assert any("委托方(甲方):常州宏图电机有限公司" in t for t in lines), lines
+    assert any("签订日期:2021年5月12日" in t for t in lines), lines
+    assert any("0519-86312345" in t for t in lines), lines
+    assert not any("宏图" in t and "安睿" in t for t in lines)  # two lines never merged
+
+
+@needs_font
+def test_two_column_line_splits_into_cells():
+    im = page_image([[(60, "联系人：冯秋生"), (640, "联系人：曾文彬")],
+                     [(60, "联系电话：13182041613"), (640, "联系电话：0519-81840110")]], width=1150)
+    page = ocr.ocr_image(im, LIMITS)
+    line = find_line(page, "冯秋生")
+    assert line is not None
+    assert [squash(c) for c in line.cells] == ["联系人:冯秋生", "联系人:曾文彬"]
+    assert squash(line.text) == "联系人:冯秋生联系人:曾文彬"
+    assert " " in line.text
+    phones = find_line(page, "13182041613")
+    assert phones is not None and len(phones.cells) == 2
+
+
+@needs_font
+def test_ruled_table_rows_become_lines_of_cells():
+    f = font(28)
+    im = Image.new("RGB", (1100, 420), (250, 250, 247))
+    d = ImageDraw.Draw(im)
+    x0, x1, x2, y = 60, 330, 1040, [40, 110, 230, 300, 370]
+    for yy in y:
+        d.line((x0, yy, x2, yy), fill=(40, 40, 40), width=2)
+    for xx in (x0, x1, x2):
+        d.line((xx, y[0], xx, y[-1]), fill=(40, 40, 40), width=2)
+    d.text((x0 + 20, 58), "机构名称", font=f, fill=(20, 20, 20))
+    d.text((x1 + 20, 58), "常州科安安全科技有限公司", font=f, fill=(20, 20, 20))
+    d.text((x0 + 20, 150), "注册地址", font=f, fill=(20, 20, 20))
+    d.text((x1 + 20, 125), "江苏省常州市天宁区中吴大道281号1919室（", font=f, fill=(20, 20, 20))
+    d.text((x1 + 20, 175), "青洋北路口）", font=f, fill=(20, 20, 20))
+    d.text((x0 + 20, 248), "从业人数", font=f, fill=(20, 20, 20))
+    d.text((x1 + 20, 248), "15人", font=f, fill=(20, 20, 20))
+    d.text((x0 + 20, 318), "法定代表人", font=f, fill=(20, 20, 20))
+    d.text((x1 + 20, 318), "冯华", font=f, fill=(20, 20, 20))
+    page = ocr.ocr_image(im, LIMITS)
+    lines = [[squash(c) for c in b.line.cells] for b in page.blocks if b.line]
+    assert ["机构名称", "常州科安安全科技有限公司"] in lines, lines
+    assert ["注册地址", "江苏省常州市天宁区中吴大道281号1919室(青洋北路口)"] in lines, lines
+    assert ["法定代表人", "冯华"] in lines, lines
+
+
+@needs_font
+def test_image_reader_multipage_tiff_and_exif_photo(tmp_path):
+    first = page_image(FILING[:1])
+    second = page_image([FILING[2]])
+    tif = tmp_path / "scan.tif"
+    first.save(tif, save_all=True, append_images=[second], compression="tiff_deflate")
+    doc = image_reader.read(tif, LIMITS)
+    assert doc.reader == "image" and len(doc.pages) == 2 and doc.ocr
+    assert "常州宏图电机有限公司" in squash(doc.pages[0].blocks and doc_of(doc.pages[0]).text())
+    assert "2021年5月12日" in squash(doc_of(doc.pages[1]).text())
+
+    # a phone photo stored sideways with EXIF orientation 6 (display: turn 90° clockwise)
+    photo = tmp_path / "photo.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    page_image(FILING[2:]).rotate(90, expand=True).save(photo, quality=90, exif=exif)
+    doc = image_reader.read(photo, LIMITS)
+    assert "2021年5月12日" in squash(doc.text())
+
+
+def test_noise_gives_little_text_and_no_crash():
+    rng = np.random.default_rng(7)
+    noise = rng.integers(0, 256, (700, 900, 3), dtype=np.uint8)
+    page = ocr.ocr_image(Image.fromarray(noise), LIMITS)
+    assert len(squash(doc_of(page).text())) <= 12
+    blank = ocr.ocr_image(Image.new("RGB", (800, 600), "white"), LIMITS)
+    assert blank.blocks == [] and blank.ocr
+
+
+# --------------------------------------------------------------------------- hostile files
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims width x height pixels but carries almost no data."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * (1 + (width + 7) // 8) * 4)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("side", [9_000, 30_000])  # over our limit; over PIL's bomb limit
+def test_decompression_bomb_is_a_limit(tmp_path, side):
+    path = tmp_path / "bomb.png"
+    path.write_bytes(_png_header_only(side, side))
+    with pytest.raises(LimitExceededError) as err:
+        image_reader.read(path, LIMITS)
+    assert "像素" in err.value.message
+
+
+def test_pixel_limit_in_ocr_image():
+    with pytest.raises(LimitExceededError):
+        ocr.ocr_image(Image.new("L", (3000, 3000), 255), Limits(max_pixels=1_000_000))
+
+
+def test_too_many_frames(tmp_path):
+    path = tmp_path / "many.tif"
+    frames = [Image.new("L", (40, 40), 255) for _ in range(4)]
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    with pytest.raises(LimitExceededError) as err:
+        image_reader.read(path, Limits(max_pages=3))
+    assert "页数" in err.value.message
+
+
+def test_truncated_and_fake_images_are_unreadable(tmp_path):
+    buf = io.BytesIO()
+    Image.new("RGB", (400, 300), (200, 10, 10)).save(buf, "JPEG")
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 3])
+    fake = tmp_path / "fake.png"
+    fake.write_bytes(b"%PDF-1.4 not an image at all")
+    for path in (cut, fake):
+        with pytest.raises(UnreadableError) as err:
+            image_reader.read(path, LIMITS)
+        assert not isinstance(err.value, LimitExceededError)
+        assert "图片" in err.value.message
