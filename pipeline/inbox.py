@@ -79,17 +79,6 @@ def display_name(path: Path) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", " ", name)
 
 
-def safe_filename(name: str, limit: int = 120) -> str:
-    """A name that is safe on Windows shares and in any folder."""
-    name = re.sub(r'[<>:"/\\|?*\x00-\x1f\x7f]', "_", name).strip(" .")
-    if not name or name in {".", ".."}:
-        name = "未命名"
-    stem, dot, suffix = name.rpartition(".")
-    if dot and len(suffix) <= 8:
-        return stem[: limit - len(suffix) - 1] + "." + suffix
-    return name[:limit]
-
-
 def folder_hint(path: Path, inbox: Path) -> Optional[str]:
     """The first subfolder under the inbox, which may name the agency."""
     try:

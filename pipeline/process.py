@@ -15,7 +15,8 @@ from typing import Callable, Iterable, Optional
 
 from .crosscheck import agency_key, agency_of, cross_issues
 from .flow import build_record, sha256_of
-from .inbox import display_name, folder_hint, refusal, safe_filename
+from .inbox import display_name, folder_hint, refusal
+from .names import safe_name
 from .ledger import Ledger, fsync_dir
 from .models import Record, UnknownFields
 from .settings import Settings
@@ -83,7 +84,7 @@ class Processor:
             self._move(path, Path(entry.archive))
             self.ledger.mark_archived(sha)
             return
-        target = self._unique(self.settings.archive / "duplicates" / f"{sha[:12]}-{safe_filename(name)}")
+        target = self._unique(self.settings.archive / "duplicates" / f"{sha[:12]}-{safe_name(name)}")
         self._move(path, target)
         self.ledger.note_duplicate(sha, name, str(target))
         self._emit({"file": name, "kind": "duplicate", "status": "duplicate", "of": entry.source if entry else None, "ms": 0})
@@ -100,7 +101,7 @@ class Processor:
     # ------------------------------------------------------------ files on disk
     def _archive_path(self, sha: str, name: str) -> Path:
         month = dt.date.today().strftime("%Y-%m")
-        return self._unique(self.settings.archive / month / f"{sha[:12]}-{safe_filename(name)}")
+        return self._unique(self.settings.archive / month / f"{sha[:12]}-{safe_name(name)}")
 
     @staticmethod
     def _unique(path: Path) -> Path:
@@ -129,7 +130,7 @@ class Processor:
     def _review_copy(self, archive: Path, name: str, rec: dict) -> None:
         folder = self.settings.review
         folder.mkdir(parents=True, exist_ok=True)
-        target = self._unique(folder / safe_filename(name))
+        target = self._unique(folder / safe_name(name))
         shutil.copy2(archive, target)
         lines = [f"文件：{name}", f"收件日期：{rec.get('received_on')}", f"状态：{STATUS_ZH[rec['status']]}", "", "问题及处理办法："]
         for n, it in enumerate(rec["issues"], 1):

@@ -14,7 +14,6 @@ import io
 import os
 import re
 import tempfile
-import unicodedata
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any, Iterable, Optional
 
 from jinja2 import Environment, StrictUndefined
 
+from ..names import safe_name  # noqa: F401  (re-exported: generate.safe_name)
 from ..errors import PipelineError
 from ..models import EMPTY, TICKED, CommitmentFields, ReportLetterFields, WorkReportRow
 
@@ -70,24 +70,6 @@ def wan(value: Optional[float | Decimal]) -> str:
 def half_year_label(start: date) -> str:
     """2021-01-01 -> '2021年上半年'; 2021-07-01 -> '2021年下半年'."""
     return f"{start.year}年{'上' if start.month <= 6 else '下'}半年"
-
-
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
-
-
-def safe_name(name: str, max_chars: int = 100) -> str:
-    """A file or folder name that is valid on a Windows share (and on Linux:
-    at most 240 bytes of UTF-8)."""
-    s = unicodedata.normalize("NFC", name or "")
-    s = re.sub(r'[<>:"/\\|?*\x00-\x1f\x7f]', "_", s)
-    s = re.sub(r"\s+", " ", s).strip(" ")
-    s = s[:max_chars]
-    while len(s.encode("utf-8")) > 240:
-        s = s[:-1]
-    s = s.rstrip(". ")
-    if s.split(".")[0].strip().upper() in _RESERVED:
-        s = "_" + s
-    return s or "_"
 
 
 # --------------------------------------------------------------------------- contexts
