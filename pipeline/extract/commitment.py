@@ -35,9 +35,18 @@ def extract(doc: Document) -> tuple[CommitmentFields, Extraction]:
         agency_name=text_or_none(_strip_seal(find.find(NAME))),
         promisor=person(find.find(PROMISOR)),
         signed_on=_signed_on(find),
-        clauses_intact=clauses_intact(" ".join(r.text for r in rows)),
+        clauses_intact=clauses_intact(" ".join(_numbered(r) for r in rows)),
     )
     return fields, Extraction()
+
+
+def _numbered(row) -> str:
+    """A clause typed in a table (序号 | 承诺内容) reads as `一、…`."""
+    if len(row.cells) >= 2 and re.fullmatch(r"[（(]?[一二三四五六七八1-8][)）、.．]?", squash(row.cells[0])):
+        numeral = squash(row.cells[0]).strip("（()）、.．")
+        numeral = NUMERALS[int(numeral) - 1] if numeral.isdigit() else numeral
+        return numeral + "、" + " ".join(row.cells[1:])
+    return row.text
 
 
 def _strip_seal(value: Optional[str]) -> Optional[str]:

@@ -28,10 +28,14 @@ CONTACT = ["联系（经办）人", "项目联系人", "联系人", "经办人"]
 PHONE = ["联系电话", "电话", "联系方式", "手机", "联系手机"]
 ADDRESS = ["住所（通讯地址）", "住所地", "住所", "通讯地址", "单位地址", "地址"]
 SIGNED = ["签订时间", "签订日期", "签约时间", "签约日期", "签署日期", "签订于"]
-TERM = ["有效期限", "履行期限", "服务期限", "技术服务期限", "工作期限", "合同期限", "完成时间", "完成日期", "完成期限", "服务时间"]
-PROJECT = ["项目名称", "评价项目名称", "服务项目名称", "合同项目", "委托事项", "服务内容", "服务项目", "项目内容", "技术服务的内容",
+TERM = ["有效期限", "履行期限", "服务期限", "技术服务期限", "工作期限", "合同期限", "完成时间", "完成日期", "完成期限", "服务时间",
+        "服务期间", "合同有效期", "培训期限", "培训时间", "检测时间", "检测期限", "评价期限", "评价时间", "托管期限", "实施期限",
+        "项目期限", "工作时间"]
+_ANY_TERM = re.compile(r"(期限|时间|期间|日期)[：:]")
+PROJECT = ["项目名称", "托管服务内容", "评价项目名称", "服务项目名称", "合同项目", "委托事项", "服务内容", "服务项目", "项目内容", "技术服务的内容",
            "培训内容", "培训项目", "检测项目", "检测内容", "托管内容", "咨询内容", "评价项目", "工作内容"]
-PLACE = ["技术服务地点", "服务地点", "项目地点", "评价范围", "检测地点", "培训地点"]
+PLACE = ["技术服务地点", "服务地点", "项目地点", "项目地址", "服务地址", "实施地点", "工作地点", "项目所在地", "评价范围", "检测地点",
+         "培训地点"]
 PRICE_HINTS = ["合同总金额", "总金额", "技术服务费总额", "服务费用", "合同金额", "服务费", "合同价款", "费用总额", "总价", "报酬", "价款",
                "金额", "费用", "费合计", "合计", "总计"]
 _PRICE_LINE = re.compile(r"费|金额|价|合计|总计|报酬")
@@ -40,15 +44,15 @@ STOPS = CLIENT + AGENCY + NAME + CONTACT + PHONE + ADDRESS + SIGNED + TERM + PRO
 
 
 def extract(doc: Document) -> tuple[ContractFields, Extraction]:
-    rows = Rows.of(doc).rows
+    rows = _roles_fixed(Rows.of(doc).rows)
     find = Finder(rows, STOPS)
     client_rows, agency_rows = party_rows(rows)
     client = Finder(client_rows, STOPS)
     agency = Finder(agency_rows, STOPS)
 
-    client_name = find.find(CLIENT, is_org) or _party_named(rows, "甲方") or client.find(NAME, is_org)
-    agency_name = find.find(AGENCY, is_org) or _party_named(rows, "乙方") or agency.find(NAME, is_org)
-    project = _project(find)
+    client_name = org(find.find(CLIENT, _is_party_org) or _party_named(rows, "甲方") or client.find(NAME, is_org))
+    agency_name = org(find.find(AGENCY, _is_party_org) or _party_named(rows, "乙方") or agency.find(NAME, is_org))
+    project = _project(find) or _title_project(_title(rows), client_name)
     upper, lower = _amounts(rows)
     fields = ContractFields(
         agency_name=agency_name,
@@ -57,7 +61,7 @@ def extract(doc: Document) -> tuple[ContractFields, Extraction]:
         service_category=category_of(project, _title(rows)) if project else None,
         town=_town(find, client),
         signed_on=date_or_none(find.find(SIGNED)) or _seal_date(client_rows + agency_rows),
-        completion_on=range_end(find.find(TERM, _has_date)),
+        completion_on=range_end(find.find(TERM, _has_date) or _any_term(rows)),
         price_wan=yuan_to_wan(upper if upper is not None else lower) if (upper or lower) else None,
         client_contact=person(_own_party(client.find(CONTACT), "甲方|委托方"))
         or person(_own_party(find.find(CONTACT, _names_parties), "甲方|委托方")),
@@ -96,6 +100,50 @@ def _party_named(rows: list[Row], party: str) -> Optional[str]:
     return None
 
 
+_ALIAS = re.compile(r"[（(](以下简称|下称)[^）)]*[)）]$")
+
+
+def org(value: Optional[str]) -> Optional[str]:
+    """An organisation's name without the `（以下简称甲方）` after it."""
+    return _ALIAS.sub("", value).strip() if value else value
+
+
+def _is_party_org(value: str) -> bool:
+    return is_org(_ALIAS.sub("", value))
+
+
+_SWAP = str.maketrans({"甲": "乙", "乙": "甲"})
+
+
+def _roles_fixed(rows: list[Row]) -> list[Row]:
+    """Some agreements make the agency 甲方（服务方） and the enterprise
+    乙方（委托方）: the roles decide, not the letters. Rows are then read with
+    甲 and 乙 exchanged so that 甲方 is always the client."""
+    text = "".join(squash(r.text) for r in rows[:40])
+    if not re.search(r"甲方[（(](服务方|受托方|服务单位)|乙方[（(](委托方|委托单位)", text):
+        return rows
+    return [Row(cells=tuple(c.translate(_SWAP) for c in r.cells), conf=r.conf, in_table=r.in_table) for r in rows]
+
+
+def _any_term(rows: list[Row]) -> Optional[str]:
+    """Any `…期限/时间/期间：date 至 date` line: the contract's term under a
+    wording not listed (培训周期时间, 现场检测期间…)."""
+    for row in rows:
+        for cell in row.cells:
+            if _ANY_TERM.search(cell) and len(find_dates(cell)) >= 2 and re.search(r"至|到|—|-|~|～", cell):
+                return cell[_ANY_TERM.search(cell).end():]
+    return None
+
+
+def _title_project(title: str, client: Optional[str]) -> Optional[str]:
+    """A project named only in the title: `常州XX有限公司安全现状评价合同`."""
+    name = re.sub(r"(技术)?(服务)?(合同|协议)书?$", "", title)
+    if client and name.startswith(client):
+        name = name[len(client):]
+    name = name.strip("《》 ")
+    return name if len(name) >= 4 and category_of(name) != "other" else None
+
+
 def _has_date(text: str) -> bool:
     return bool(find_dates(text))
 
@@ -112,6 +160,9 @@ def _project(find: Finder) -> Optional[str]:
     value = find.find(PROJECT, lambda v: 2 <= len(v) <= 60)
     if value:
         return text_or_none(re.sub(r"[。；;]$", "", value))
+    long = find.find(PROJECT)
+    if long:  # a description: its first phrase names the work
+        return text_or_none(re.split(r"[，,。；;：:]", long)[0][:60])
     return None
 
 

@@ -20,6 +20,9 @@ Accept = Callable[[str], bool]
 _LEAD = r"^[\s（(]*(?:第[一二三四五六七八九十]+条|[一二三四五六七八九十]+、|\d+[\.．、]|[（(][一二三四五六七八九十\d]+[)）])?\s*"
 _COLON = r"[：:]"
 _CLAUSE_START = r"^(第[一二三四五六七八九十]+条|[一二三四五六七八九十]+、|\d+[\.．、]|[（(][一二三四五六七八九十\d]+[)）])"
+# what may stand between a label and its colon: a note in brackets `（签字）`, or
+# a second name for the same thing `电话/传真`
+_NOTE = r"\s*(?:[（(][^）)]{0,8}[)）]|[/／、][\u4e00-\u9fa5]{1,4})?"
 _BLANK = re.compile(r"^[_＿\s]+|[_＿\s]+$")
 
 
@@ -100,7 +103,7 @@ def _cut_at_labels(value: str, stops: Sequence[str]) -> str:
     """A value ends where the next known label of the same line begins."""
     end = len(value)
     for stop in stops:
-        m = re.search(r"\s*" + label_regex(stop).pattern + r"\s*" + r"(?:[（(][^）)]{0,6}[)）])?\s*" + _COLON, value)
+        m = re.search(r"\s*" + label_regex(stop).pattern + _NOTE + r"\s*" + _COLON, value)
         if m and m.start() > 0:
             end = min(end, m.start())
     return value[:end]
@@ -108,11 +111,11 @@ def _cut_at_labels(value: str, stops: Sequence[str]) -> str:
 
 def _inline(cell: str, label: str, stops: Sequence[str]) -> Optional[str]:
     """`label：value` (or `label（注）：value`, `label____value`) inside one cell."""
-    pat = label_regex(label).pattern
-    m = re.search(pat + r"\s*(?:[（(][^）)]{0,8}[)）])?\s*(?:" + _COLON + r"|_{2,}|＿{2,})", cell)
+    pat = label_regex(label).pattern + _NOTE
+    m = re.search(pat + r"\s*(?:" + _COLON + r"|_{2,}|＿{2,})", cell)
     if not m:
         # `label   value` at the start of a cell (forms laid out with spaces or tabs)
-        m = re.match(_LEAD + pat + r"(?:[（(][^）)]{0,8}[)）])?\s+(?=\S)", cell)
+        m = re.match(_LEAD + pat + r"\s+(?=\S)", cell)
         if not m:
             return None
     return _cut_at_labels(cell[m.end():], stops)

@@ -52,13 +52,16 @@ def _categories(find: Finder) -> Optional[list[Category]]:
     if value is None:
         return None
     found: list[Category] = []
-    seen_box = False
-    for mark, label in re.findall(rf"([{TICKED}{EMPTY}])\s*([^{TICKED}{EMPTY}]+)", value):
-        seen_box = True
+    items = re.findall(rf"([{TICKED}{EMPTY}])\s*([^{TICKED}{EMPTY}]*)", value)
+    for i, (mark, label) in enumerate(items):
+        if mark != TICKED:
+            continue
+        if not label.strip() and i > 0:
+            label = items[i - 1][1]  # `☐安全培训√`: a tick written after its label
         category = form_category(label)
-        if mark == TICKED and category and category not in found:
+        if category and category not in found:
             found.append(category)
-    return found if seen_box else None
+    return found if items else None
 
 
 def _license(value: Optional[str]) -> Optional[str]:

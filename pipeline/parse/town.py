@@ -93,6 +93,8 @@ def find_town(text: str) -> str | None:
     wins over a zone, a known name over any other; a bare stem ('湖塘') counts only when it is the whole
     text. None when no unit is named."""
     found = _find_unit(text)
+    if found is None and isinstance(text, str) and re.search(r"武进区?\S{0,3}(" + "|".join(HUTANG_CENTRES) + ")", text):
+        return "湖塘镇"  # 武进区鸣凰工业园…: a 湖塘 service centre's area
     return "湖塘镇" if found in _CENTRE_FORMS else found
 
 
