@@ -171,6 +171,25 @@ def records(state: Optional[Path] = StateOpt) -> None:
 
 
 @app.command()
+def digest(state: Optional[Path] = StateOpt, outbox: Optional[Path] = OutboxOpt,
+           as_of: Optional[str] = typer.Option(None, "--as-of", help="统计截止日期 YYYY-MM-DD（默认今天）")) -> None:
+    """生成监管汇总：outbox/监管汇总.xlsx 与 outbox/index.html。"""
+    import datetime as dt
+
+    from .digest import refresh_digest
+    from .ledger import Ledger
+    from .process import all_records
+
+    settings = _settings(state=state, outbox=outbox)
+    ledger = Ledger(settings.ledger_path, lock=False)
+    try:
+        book, page = refresh_digest(settings.outbox, list(all_records(ledger)), _date(as_of) or dt.date.today())
+    finally:
+        ledger.close()
+    typer.echo(f"已生成：{book}\n已生成：{page}", err=True)
+
+
+@app.command()
 def status(state: Optional[Path] = StateOpt, inbox: Optional[Path] = InboxOpt, outbox: Optional[Path] = OutboxOpt) -> None:
     """台账概况：各类别、各状态的数量，最新问题，等待处理的文件。"""
     from .ledger import Ledger

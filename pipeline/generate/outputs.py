@@ -36,6 +36,10 @@ def batch_hook(settings: Settings) -> Callable[[Ledger, set[str], list[str]], No
 
     def hook(ledger: Ledger, agencies: set[str], new: list[str]) -> None:
         regenerate(settings, ledger, agencies, new)
+        from ..digest import refresh_digest
+
+        records = [r for e in ledger.entries() if (r := e.full_record())]
+        refresh_digest(settings.outbox, records, dt.date.today())
 
     return hook
 
