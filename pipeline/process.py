@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from .crosscheck import agency_key, agency_of, cross_issues
-from .flow import build_record, sha256_of
+from .flow import sha256_of
 from .inbox import display_name, folder_hint, refusal
 from .names import safe_name
 from .ledger import Ledger, fsync_dir
-from .models import Record, UnknownFields
+from .pool import Job, Reader
+from .models import Record
 from .settings import Settings
-from .validate import issue
 
 log = logging.getLogger("pipeline")
 BatchHook = Callable[[Ledger, set[str], list[str]], None]
@@ -35,11 +35,12 @@ class Processor:
         self.on_batch = on_batch
         self.touched: set[str] = set()
         self.batch: list[str] = []
+        self.deferred: list[Path] = []
         self.refused: dict[Path, int] = {}
 
     # ------------------------------------------------------------ one file
-    def handle(self, path: Path, received_on: dt.date) -> Optional[dict]:
-        started = time.monotonic()
+    def prepare(self, path: Path, received_on: dt.date) -> Optional[Job]:
+        """Refuse, recognise a duplicate, or claim the file: a Job to read."""
         reason = refusal(path, self.settings.inbox)
         if reason:
             self._refuse(path, reason)
@@ -53,28 +54,41 @@ class Processor:
         if not self.ledger.claim(sha, name, received_on):
             self._settle_known(path, sha, name)
             return None
-        record = self._read(path, received_on, name)
+        return Job(path=path, received_on=received_on, name=name, sha256=sha)
+
+    def commit(self, job: Job, record: Record, started: float) -> dict:
+        """Record first, then move the original into the archive."""
         rec = record.to_json_dict()
-        rec["folder"] = folder_hint(path, self.settings.inbox)
-        archive = self._archive_path(sha, name)
-        self.ledger.complete(sha, rec, str(archive), agency_of(rec))
-        self._move(path, archive)
-        self.ledger.mark_archived(sha)
+        rec["folder"] = folder_hint(job.path, self.settings.inbox)
+        archive = self._archive_path(job.sha256, job.name)
+        self.ledger.complete(job.sha256, rec, str(archive), agency_of(rec))
+        self._move(job.path, archive)
+        self.ledger.mark_archived(job.sha256)
         if rec["status"] != "accepted":
-            self._review_copy(archive, name, rec)
+            self._review_copy(archive, job.name, rec)
         self._touch(rec)
-        self.batch.append(sha)
-        self._log(name, rec, started)
+        self.batch.append(job.sha256)
+        self._log(job.name, rec, started)
         return rec
 
-    def _read(self, path: Path, received_on: dt.date, name: str) -> Record:
-        try:
-            return build_record(path, received_on, self.settings.limits, source=name)
-        except Exception as exc:  # a crashing reader must not lose the file
-            log.exception("读取 %s 时发生内部错误", name)
-            problem = issue("UNREADABLE", None, f"读取时发生内部错误（{type(exc).__name__}）：原件已留存，请联系管理员检查。")
-            return Record(source=name, sha256=sha256_of(path), kind="unknown", fields=UnknownFields(),
-                          issues=[problem], status="rejected", ocr=False, received_on=received_on)
+    def handle_all(self, items: list[tuple[Path, dt.date]], reader: Reader) -> int:
+        """Read a batch of complete files (in the reader's pool) and record
+        each as it finishes. Two files with the same bytes in one batch: the
+        second waits for the next round, where it is a duplicate."""
+        started = time.monotonic()
+        jobs, seen = [], set()
+        for path, day in items:
+            job = self.prepare(path, day)
+            if job is None:
+                continue
+            if job.sha256 in seen:
+                self.deferred.append(path)
+                continue
+            seen.add(job.sha256)
+            jobs.append(job)
+        for job, record in reader.map(jobs):
+            self.commit(job, record, started)
+        return len(jobs)
 
     def _settle_known(self, path: Path, sha: str, name: str) -> None:
         """A content already on record: finish an interrupted move, or keep
@@ -185,28 +199,32 @@ def refresh_cross_issues(ledger: Ledger, key: str) -> None:
 
 def reprocess(settings: Settings, ledger: Ledger, kind: Optional[str] = None, since: Optional[dt.date] = None,
               progress: Optional[Callable[[int, int], None]] = None, on_batch: Optional[BatchHook] = None) -> int:
-    """Re-read archived originals with today's extractors; update records."""
-    entries = [e for e in ledger.entries(kind=kind) if since is None or e.received_on >= since]
+    """Re-read archived originals with today's extractors (in the worker
+    pool); update their records, cross-checks and outputs once at the end."""
+    entries = {e.sha256: e for e in ledger.entries(kind=kind) if since is None or e.received_on >= since}
+    jobs = []
+    for entry in entries.values():
+        if entry.archive and Path(entry.archive).exists():
+            jobs.append(Job(path=Path(entry.archive), received_on=entry.received_on, name=entry.source, sha256=entry.sha256))
+        else:
+            log.warning("原件缺失，跳过：%s", entry.source)
     touched: set[str] = set()
     done: list[str] = []
-    for n, entry in enumerate(entries, 1):
-        if not entry.archive or not Path(entry.archive).exists():
-            log.warning("原件缺失，跳过：%s", entry.source)
-            continue
-        record = build_record(Path(entry.archive), entry.received_on, settings.limits, source=entry.source)
-        rec = record.to_json_dict()
-        rec["folder"] = (entry.record or {}).get("folder")
-        old_key = agency_of(entry.record or {})
-        ledger.update_record(entry.sha256, rec, agency_of(rec))
-        touched.update(k for k in (old_key, agency_of(rec)) if k)
-        done.append(entry.sha256)
-        if progress:
-            progress(n, len(entries))
+    with Reader(settings.workers, settings.limits) as reader:
+        for n, (job, record) in enumerate(reader.map(jobs), 1):
+            entry = entries[job.sha256]
+            rec = record.to_json_dict()
+            rec["folder"] = (entry.record or {}).get("folder")
+            ledger.update_record(job.sha256, rec, agency_of(rec))
+            touched.update(k for k in (agency_of(entry.record or {}), agency_of(rec)) if k)
+            done.append(job.sha256)
+            if progress:
+                progress(n, len(jobs))
     for key in touched:
         refresh_cross_issues(ledger, key)
     if on_batch is not None and (touched or done):
         on_batch(ledger, touched, done)
-    return len(entries)
+    return len(done)
 
 
 def all_records(ledger: Ledger) -> Iterable[dict]:

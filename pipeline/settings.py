@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import UsageError
 from .models import Limits
+from .pool import default_workers
 
 
 class Settings(BaseSettings):
@@ -28,7 +29,7 @@ class Settings(BaseSettings):
     max_pages: int = Limits().max_pages
     max_pixels: int = Limits().max_pixels
     max_unpacked_bytes: int = Limits().max_unpacked_bytes
-    workers: int = 1
+    workers: int = Field(default_factory=lambda: default_workers(), ge=1)
 
     @property
     def limits(self) -> Limits:

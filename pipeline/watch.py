@@ -19,6 +19,7 @@ from typing import Callable, Optional
 
 from .inbox import Stability, scan
 from .ledger import Ledger
+from .pool import Reader
 from .process import BatchHook, Processor
 from .settings import Settings, check_layout
 
@@ -69,6 +70,7 @@ class Watcher:
         self.processor = Processor(settings, ledger, on_batch)
         self.stability = Stability(settings.stable_seconds)
         self.received_on = received_on
+        self.reader = Reader(settings.workers, settings.limits)
 
     def _rescan(self) -> None:
         for path in scan(self.settings.inbox):
@@ -76,24 +78,33 @@ class Watcher:
 
     def _take_ready(self) -> int:
         ready = self.stability.ready()
-        for path, first_seen in ready:
-            day = self.received_on or dt.datetime.fromtimestamp(first_seen).date()
-            self.processor.handle(path, day)
-        if ready:
-            self.processor.finish_batch()
+        if not ready:
+            return 0
+        items = [(path, self.received_on or dt.datetime.fromtimestamp(first_seen).date()) for path, first_seen in ready]
+        self.processor.handle_all(items, self.reader)
+        for path in self.processor.deferred:
+            self.stability.add(path)
+        self.processor.deferred.clear()
+        self.processor.finish_batch()
         return len(ready)
+
+    def close(self) -> None:
+        self.reader.close()
 
     def run_once(self, progress: Optional[Callable[[int], None]] = None) -> int:
         """Process everything in the inbox now, waiting for files still being written."""
         self._rescan()
         done = 0
-        while len(self.stability):
-            n = self._take_ready()
-            done += n
-            if progress and n:
-                progress(n)
-            if len(self.stability):
-                time.sleep(0.2)
+        try:
+            while len(self.stability):
+                n = self._take_ready()
+                done += n
+                if progress and n:
+                    progress(n)
+                if len(self.stability):
+                    time.sleep(0.2)
+        finally:
+            self.close()
         return done
 
     def run(self, stop: threading.Event) -> None:
@@ -120,6 +131,7 @@ class Watcher:
             if observer is not None:
                 observer.stop()
                 observer.join(timeout=5)
+            self.close()
 
 
 def _start(settings: Settings, hints: _Hints):

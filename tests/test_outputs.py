@@ -27,7 +27,7 @@ TEXT = [n for n, t in TRUTH.items() if t["rendering"] in ("docx", "pdf", "xlsx")
 
 
 def _process(tmp: Path, names: list[str]) -> Settings:
-    settings = Settings(inbox=tmp / "inbox", outbox=tmp / "outbox", state=tmp / "state", stable_seconds=0.1)
+    settings = Settings(inbox=tmp / "inbox", outbox=tmp / "outbox", state=tmp / "state", stable_seconds=0.1, workers=1)
     by_day = defaultdict(list)
     for name in names:
         by_day[TRUTH[name]["received_on"]].append(name)

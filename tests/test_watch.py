@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def settings_for(tmp: Path, **kw) -> Settings:
-    options = {"stable_seconds": 0.3, "rescan_seconds": 0.5, **kw}
+    options = {"stable_seconds": 0.3, "rescan_seconds": 0.5, "workers": 1, **kw}
     return Settings(inbox=tmp / "inbox", outbox=tmp / "outbox", state=tmp / "state", **options)
 
 
@@ -265,12 +265,12 @@ def test_hostile_inputs_never_stop_the_watcher(tmp_path: Path) -> None:
 
 
 def test_crashing_reader_loses_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pipeline.process as proc
+    import pipeline.pool as pool
 
     def boom(*a, **k):
         raise RuntimeError("reader crashed")
 
-    monkeypatch.setattr(proc, "build_record", boom)
+    monkeypatch.setattr(pool, "build_record", boom)
     s = settings_for(tmp_path)
     s.inbox.mkdir(parents=True)
     shutil.copy(SAMPLES / "doc_0004.docx", s.inbox / "a.docx")

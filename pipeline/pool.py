@@ -1,0 +1,130 @@
+"""Reading and extraction in a pool of worker processes.
+
+`build_record` is a pure function of a file, so workers need nothing but the
+path. The ledger stays in the calling process. At most two jobs per worker
+are in flight, so memory stays flat however large the batch. A worker that
+dies takes no file with it: the jobs it may have held are retried one at a
+time in a fresh pool, and a job that kills a worker twice gets a record that
+says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import multiprocessing
+import os
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Optional
+
+from .flow import build_record, sha256_of
+from .models import Limits, Record, UnknownFields
+from .validate import issue
+
+log = logging.getLogger("pipeline")
+
+
+@dataclass(frozen=True)
+class Job:
+    path: Path
+    received_on: dt.date
+    name: str
+    sha256: str = ""
+
+
+def read_job(job: Job, limits: Limits) -> Record:
+    return build_record(job.path, job.received_on, limits, source=job.name)
+
+
+def crash_record(job: Job, reason: str) -> Record:
+    problem = issue("UNREADABLE", None, reason)
+    digest = job.sha256 or sha256_of(job.path)
+    return Record(source=job.name, sha256=digest, kind="unknown", fields=UnknownFields(), issues=[problem],
+                  status="rejected", ocr=False, received_on=job.received_on)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+class Reader:
+    """Runs `build_record` for jobs: inline when workers == 1, else in a pool
+    kept for the reader's lifetime (each worker loads the OCR engine once)."""
+
+    def __init__(self, workers: int, limits: Limits, work: Callable[[Job, Limits], Record] = read_job) -> None:
+        self.workers = max(1, workers)
+        self.limits = limits
+        self.work = work  # a top-level function (it is sent to the workers)
+        self._pool: Optional[ProcessPoolExecutor] = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> "Reader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def map(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Record]]:
+        """(job, record) for every job, in the order they finish."""
+        if self.workers == 1:
+            for job in jobs:
+                yield job, self._inline(job)
+            return
+        orphans: list[Job] = []
+        yield from self._run(iter(jobs), orphans, window=2 * self.workers)
+        for job in orphans:  # what a dead worker may have held: one at a time, to find the culprit
+            survivors: list[Job] = []
+            done = list(self._run(iter([job]), survivors, window=1))
+            if done:
+                yield from done
+            else:
+                log.error("处理 %s 时工作进程两次崩溃，已留存原件。", job.name)
+                yield job, crash_record(job, "处理该文件时工作进程崩溃（已重试）：原件已留存，请联系管理员检查该文件。")
+
+    def _inline(self, job: Job) -> Record:
+        try:
+            return self.work(job, self.limits)
+        except Exception as exc:  # a crashing reader must not lose the file
+            log.exception("读取 %s 时发生内部错误", job.name)
+            return crash_record(job, f"读取时发生内部错误（{type(exc).__name__}）：原件已留存，请联系管理员检查。")
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    def _run(self, jobs: Iterator[Job], orphans: list[Job], window: int) -> Iterator[tuple[Job, Record]]:
+        running: dict[Future, Job] = {}
+        queue: deque[Job] = deque()
+        while True:
+            while len(running) < window:
+                job = queue.popleft() if queue else next(jobs, None)
+                if job is None:
+                    break
+                running[self._executor().submit(self.work, job, self.limits)] = job
+            if not running:
+                return
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                job = running.pop(future)
+                try:
+                    yield job, future.result()
+                except BrokenProcessPool:
+                    orphans.append(job)
+                    orphans.extend(running.values())
+                    running.clear()
+                    if self._pool is not None:
+                        self._pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = None  # a new pool for what follows
+                    break
+                except Exception as exc:
+                    log.error("读取 %s 时发生内部错误：%s", job.name, exc)
+                    yield job, crash_record(job, f"读取时发生内部错误（{type(exc).__name__}）：原件已留存，请联系管理员检查。")

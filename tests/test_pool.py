@@ -1,0 +1,54 @@
+"""The worker pool: same records as reading inline, and a worker that dies
+takes no file with it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+from pipeline.ledger import Ledger
+from pipeline.models import Limits
+from pipeline.pool import Job, Reader
+from pipeline.process import all_records
+from pipeline.settings import Settings
+from pipeline.watch import Watcher
+
+from .crashers import die_on_poison
+
+SAMPLES = Path(__file__).parent / "data" / "samples"
+NAMES = ["doc_0001.docx", "doc_0004.docx", "doc_0010.pdf", "doc_0015.xlsx", "doc_0022.docx", "doc_0028.pdf"]
+
+
+def _jobs(folder: Path) -> list[Job]:
+    return [Job(path=folder / n, received_on=dt.date(2021, 7, 5), name=n) for n in NAMES]
+
+
+def test_pool_gives_the_same_records_as_inline() -> None:
+    with Reader(1, Limits()) as inline, Reader(2, Limits()) as pooled:
+        one = {job.name: rec.to_json_dict() for job, rec in inline.map(_jobs(SAMPLES))}
+        two = {job.name: rec.to_json_dict() for job, rec in pooled.map(_jobs(SAMPLES))}
+    assert one == two and len(one) == len(NAMES)
+
+
+def test_a_dying_worker_loses_no_file(tmp_path: Path) -> None:
+    settings = Settings(inbox=tmp_path / "inbox", outbox=tmp_path / "outbox", state=tmp_path / "state",
+                        stable_seconds=0.1, workers=2)
+    settings.inbox.mkdir(parents=True)
+    for name in NAMES:
+        shutil.copy(SAMPLES / name, settings.inbox / name)
+    shutil.copy(SAMPLES / "doc_0027.docx", settings.inbox / "poison.docx")
+    ledger = Ledger(settings.ledger_path)
+    try:
+        watcher = Watcher(settings, ledger)
+        watcher.reader = Reader(2, settings.limits, work=die_on_poison)
+        watcher.run_once()
+        records = {r["source"]: r for r in all_records(ledger)}
+    finally:
+        ledger.close()
+    assert set(records) == set(NAMES) | {"poison.docx"}
+    assert all(records[n]["kind"] != "unknown" for n in NAMES)  # the others were read normally
+    poison = records["poison.docx"]
+    assert poison["status"] == "rejected" and "崩溃" in poison["issues"][0]["message"]
+    assert Path(poison["archive"]).read_bytes() == (SAMPLES / "doc_0027.docx").read_bytes()
+    assert list(settings.inbox.iterdir()) == []
