@@ -14,6 +14,7 @@ import io
 import os
 import re
 import tempfile
+import zipfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -153,11 +154,26 @@ def _save(tpl, out: Path) -> Path:
     os.close(fd)
     try:
         tpl.save(tmp)
-        os.replace(tmp, out)
+        if _same_document(Path(tmp), out):
+            Path(tmp).unlink()  # unchanged: keep the file (and its PDF) as they are
+        else:
+            os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return out
+
+
+def _same_document(new: Path, old: Path) -> bool:
+    """True when both DOCX hold the same document XML (the zip's own
+    timestamps differ on every save)."""
+    if not old.is_file():
+        return False
+    try:
+        with zipfile.ZipFile(new) as a, zipfile.ZipFile(old) as b:
+            return a.read("word/document.xml") == b.read("word/document.xml")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return False
 
 
 def render_report_letter(fields: ReportLetterFields, out: Path, forms_dir: Path = FORMS_DIR) -> Path:

@@ -11,6 +11,8 @@ document and a filing bundle per half-year.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -21,7 +23,8 @@ from ..crosscheck import agency_key
 from ..ledger import Ledger
 from ..models import CommitmentFields, ReportLetterFields, WorkReportRow
 from ..settings import Settings
-from .forms import check_templates, half_year_label, render_commitment, render_report_letter, render_work_report, safe_name
+from .forms import (check_templates, commitment_context, half_year_label, render_commitment, render_report_letter,
+                    render_work_report, report_letter_context, safe_name, work_report_context)
 from .receipt import receipt_text
 
 log = logging.getLogger("pipeline")
@@ -50,21 +53,52 @@ def half_year(day: dt.date) -> tuple[dt.date, dt.date]:
     return dt.date(day.year, 7, 1), dt.date(day.year, 12, 31)
 
 
+class OutputIndex:
+    """What each output was last rendered from (a hash of its template and
+    context), kept in the state folder: an output whose data did not change
+    is not rendered again, so a reprocess costs what changed."""
+
+    def __init__(self, path: Path, forms: Path) -> None:
+        self.path = path
+        self.forms = forms
+        try:
+            self.hashes: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.hashes = {}
+
+    def render(self, out: Path, template: str, context: dict, render: Callable[..., Path], *args: object) -> Path:
+        """render(*args) unless `out` was already rendered from this context."""
+        tpl = self.forms / template
+        key = hashlib.sha256(json.dumps([template, tpl.stat().st_mtime_ns if tpl.exists() else 0, context],
+                                        ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+        if self.hashes.get(str(out)) == key and out.is_file():
+            return out
+        render(*args)
+        self.hashes[str(out)] = key
+        return out
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.path, json.dumps(self.hashes, ensure_ascii=False))
+
+
 def regenerate(settings: Settings, ledger: Ledger, agencies: Iterable[str], new: Iterable[str]) -> list[Path]:
     written: list[Path] = []
     bundles: list[tuple[Path, list[Path]]] = []
+    index = OutputIndex(settings.state / "outputs.json", settings.forms)
     for key in sorted(agencies):
         records = [r for e in ledger.entries(agency=key) if (r := e.full_record())]
         folder = settings.outbox / safe_name(_display_name(records) or key)
-        written += _forms(records, folder, settings.forms)
-        for report, scans in _work_reports(records, folder, settings.forms):
+        written += _forms(records, folder, index)
+        for report, scans in _work_reports(records, folder, index):
             written.append(report)
             bundles.append((report, scans))
+    index.save()
     for sha in new:
         entry = ledger.get(sha)
         if entry and entry.record:
             _receipt(settings, entry.full_record() or {})
-    _pdfs(written, bundles)
+    _pdfs(written, bundles, settings.state / "pdf")
     return written
 
 
@@ -83,18 +117,24 @@ def _latest(records: list[dict], kind: str) -> Optional[dict]:
                default=None)
 
 
-def _forms(records: list[dict], folder: Path, forms: Path) -> list[Path]:
+def _forms(records: list[dict], folder: Path, index: OutputIndex) -> list[Path]:
     out = []
     letter = _latest(records, "report_letter")
     if letter:
-        out.append(render_report_letter(ReportLetterFields(**letter["fields"]), folder / "报告函.docx", forms))
+        fields = ReportLetterFields(**letter["fields"])
+        target = folder / "报告函.docx"
+        out.append(index.render(target, "报告函.docx", report_letter_context(fields),
+                                render_report_letter, fields, target, index.forms))
     commitment = _latest(records, "commitment")
     if commitment:
-        out.append(render_commitment(CommitmentFields(**commitment["fields"]), folder / "承诺书.docx", forms))
+        signed = CommitmentFields(**commitment["fields"])
+        target = folder / "承诺书.docx"
+        out.append(index.render(target, "承诺书.docx", commitment_context(signed),
+                                render_commitment, signed, target, index.forms))
     return out
 
 
-def _work_reports(records: list[dict], folder: Path, forms: Path) -> list[tuple[Path, list[Path]]]:
+def _work_reports(records: list[dict], folder: Path, index: OutputIndex) -> list[tuple[Path, list[Path]]]:
     """One 工作报表 per half-year with contracts or filed report rows."""
     periods: dict[tuple[dt.date, dt.date], dict] = {}
     for rec in records:
@@ -117,7 +157,10 @@ def _work_reports(records: list[dict], folder: Path, forms: Path) -> list[tuple[
     out = []
     for (start, end), period in sorted(periods.items()):
         target = folder / f"工作报表-{half_year_label(start)}.docx"
-        out.append((render_work_report(name, start, end, list(period["rows"].values()), target, forms), period["scans"]))
+        rows = list(period["rows"].values())
+        context = work_report_context(name, start, end, rows)
+        index.render(target, "工作报表.docx", context, render_work_report, name, start, end, rows, target, index.forms)
+        out.append((target, period["scans"]))
     return out
 
 
@@ -136,26 +179,41 @@ def write_atomic(target: Path, text: str) -> None:
     os.replace(tmp, target)
 
 
-def _pdfs(written: list[Path], bundles: list[tuple[Path, list[Path]]]) -> None:
-    """A PDF beside each document (one LibreOffice run for the batch), and a
-    filing bundle per half-year: the 工作报表 then that period's contracts."""
+def _pdf_fresh(docx: Path) -> bool:
+    pdf = docx.with_suffix(".pdf")
+    return pdf.is_file() and pdf.stat().st_mtime_ns >= docx.stat().st_mtime_ns
+
+
+def _pdfs(written: list[Path], bundles: list[tuple[Path, list[Path]]], cache: Path) -> None:
+    """A PDF beside each document (one LibreOffice run for the batch, only
+    for documents that changed), and a filing bundle per half-year: the
+    工作报表 then that period's contracts (Word contracts as PDFs kept in
+    `cache`, made once)."""
     if not written:
         return
     from .pdf import PdfConverter, bundle
 
-    with PdfConverter() as converter, tempfile.TemporaryDirectory(prefix="pipeline-bundle-") as tmp:
+    with PdfConverter() as converter:
         if not converter.is_available():
             return
-        pdfs = converter.convert_many(written)
-        # contracts filed as Word files join the bundle as PDFs made in the same batch
+        stale = [p for p in written if not _pdf_fresh(p)]
+        pdfs = {p: p.with_suffix(".pdf") for p in written if p not in stale}
+        pdfs.update(converter.convert_many(stale))
         word = sorted({p for _, scans in bundles for p in scans if p.suffix.lower() in (".docx", ".doc")})
-        converted = converter.convert_many(word, Path(tmp)) if word else {}
-        for report, scans in bundles:
-            pdf = pdfs.get(report)
-            if pdf is None:
-                continue
-            parts = [converted.get(p) or p for p in scans if converted.get(p) or p.suffix.lower() not in (".docx", ".doc")]
-            try:
-                bundle(pdf, parts, report.with_name(report.stem.replace("工作报表", "备案材料") + ".pdf"))
-            except Exception as exc:  # a bundle that cannot be made never blocks the documents
-                log.warning("备案材料合订本未生成（%s）：%s", report.name, exc)
+        cache.mkdir(parents=True, exist_ok=True)
+        todo = [p for p in word if not (cache / (p.stem + ".pdf")).is_file()]
+        if todo:
+            converter.convert_many(todo, cache)
+    for report, scans in bundles:
+        pdf = pdfs.get(report)
+        if pdf is None:
+            continue
+        parts = [cache / (p.stem + ".pdf") if p in word else p for p in scans]
+        parts = [p for p in parts if p.is_file() and p.suffix.lower() not in (".docx", ".doc")]
+        target = report.with_name(report.stem.replace("工作报表", "备案材料") + ".pdf")
+        if target.is_file() and all(target.stat().st_mtime_ns >= p.stat().st_mtime_ns for p in [pdf, *parts]):
+            continue
+        try:
+            bundle(pdf, parts, target)
+        except Exception as exc:  # a bundle that cannot be made never blocks the documents
+            log.warning("备案材料合订本未生成（%s）：%s", report.name, exc)

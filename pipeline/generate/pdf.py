@@ -74,47 +74,43 @@ class PdfConverter:
         return self.convert_many([docx], out_dir)[Path(docx)]
 
     def convert_many(self, files: Iterable[Path], out_dir: Optional[Path] = None) -> dict[Path, Optional[Path]]:
-        """Convert every file with one LibreOffice run (one more run for each
-        repeated file name). Returns file -> PDF path, or None on failure."""
-        files = [Path(f) for f in files]
+        """Convert every file with ONE LibreOffice run (inputs are linked
+        under unique names, since LibreOffice names its output after the
+        stem). Returns file -> PDF path (beside it, or in out_dir), or None."""
+        files = list(dict.fromkeys(Path(f) for f in files))
         result: dict[Path, Optional[Path]] = {f: None for f in files}
         if not files:
             return result
         if not self.is_available():
             log.warning("PDF 未生成：%s", self._reason)
             return result
-        pending = list(dict.fromkeys(files))
-        while pending:
-            batch, seen, rest = [], set(), []
-            for f in pending:  # LibreOffice names its output after the stem: keep stems unique per run
-                (rest if f.stem in seen else batch).append(f)
-                seen.add(f.stem)
-            pending = rest
-            result.update(self._run(batch, out_dir))
-        return result
-
-    def _run(self, batch: list[Path], out_dir: Optional[Path]) -> dict[Path, Optional[Path]]:
         scratch = self._scratch_dir()
+        tmp_in = Path(tempfile.mkdtemp(dir=scratch, prefix="in-"))
         tmp_out = Path(tempfile.mkdtemp(dir=scratch, prefix="out-"))
-        done: dict[Path, Optional[Path]] = {f: None for f in batch}
         try:
+            links = {}
+            for i, f in enumerate(files):
+                link = tmp_in / f"{i:05d}{f.suffix}"
+                os.symlink(f.resolve(), link)
+                links[f] = link
             cmd = [self.soffice, f"-env:UserInstallation={(scratch / 'profile').as_uri()}", "--headless", "--invisible",
                    "--nologo", "--norestore", "--nolockcheck", "--convert-to", "pdf", "--outdir", str(tmp_out),
-                   *[str(f.resolve()) for f in batch]]
+                   *[str(link) for link in links.values()]]
             self._call(cmd)  # on failure, what was converted before it is still used
-            for f in batch:
-                made = tmp_out / (f.stem + ".pdf")
+            for f, link in links.items():
+                made = tmp_out / (link.stem + ".pdf")
                 if not made.is_file() or made.stat().st_size == 0 or made.read_bytes()[:5] != b"%PDF-":
                     log.warning("PDF 转换失败：%s", f.name)
                     continue
                 target = Path(out_dir or f.parent) / (f.stem + ".pdf")
                 try:
-                    done[f] = _move_atomic(made, target)
+                    result[f] = _move_atomic(made, target)
                 except OSError as exc:
                     log.warning("PDF 无法写入 %s：%s", target, exc)
         finally:
+            shutil.rmtree(tmp_in, ignore_errors=True)
             shutil.rmtree(tmp_out, ignore_errors=True)
-        return done
+        return result
 
     def _call(self, cmd: list[str]) -> bool:
         env = dict(os.environ, SAL_USE_VCLPLUGIN="svp", FONTCONFIG_FILE=str(self._scratch_dir() / "fonts.conf"))

@@ -1,29 +1,33 @@
 """OCR path: page images -> `Page` of lines, via rapidocr (ONNX Runtime, CPU).
 
+Public: `ocr_image(img, limits)` and `ocr_pdf_pages(path, indices, limits)`
+return `Page`s of `Line`s (ocr=True); `is_available()`, `model_files()`.
+
 What happens to one page image (`ocr_image`):
 
 1. limits and loading: pixel limit (`LimitExceededError`), EXIF orientation,
-   any mode -> RGB; oversized images are scaled down to `MAX_SIDE`.
-2. a phone photo is cropped to the sheet (the biggest bright quadrilateral)
-   and its perspective straightened.
-3. red-seal suppression: a pixel whose red channel clearly dominates (red or
-   pink ink of a 公章) is replaced by its red channel, which is about as bright
-   as the paper there, so the seal vanishes while black text printed under it
-   (dark in every channel) stays black.
-4. light normalisation: the page is divided by its background (a
-   morphological closing at 1/8 scale), which flattens uneven light, scanner
-   shadows and dark borders.
-5. orientation and skew: a page whose text runs vertically is turned by 90°,
-   and a skew within ±8° is measured on projection profiles and undone. After
-   OCR, if the text-line classifier finds most lines upside down, the page is
-   turned by 180° and read again.
-6. rapidocr (detection, line classifier, recognition) with the models that
-   ship inside the installed wheel; nothing is ever downloaded.
-7. layout: ruled tables are found from their lines (morphology), so each table
-   row becomes one `Line` whose cells are the table's cells (text wrapped
-   inside a cell is joined; a merged cell sits in its top row). Other boxes
+   any mode -> RGB; images larger than `MAX_SIDE` are scaled down first.
+2. a phone photo is cropped to the sheet (the biggest bright quadrilateral on
+   a darker surface) and its perspective straightened.
+3. light normalisation: the grey page is divided by its background (a
+   morphological closing at 1/8 scale): uneven light, scanner shadows and
+   dark borders become flat white paper.
+4. red-seal suppression: a pixel where red clearly dominates (red or pink
+   ink of a 公章) is lifted to R + (R - max(G, B)), i.e. to paper white, while
+   black text printed under the seal, dark in R as well, stays black. Long
+   table rules that ran under the seal are put back afterwards.
+5. skew: measured within ±8° on projection profiles and undone.
+6. rapidocr (detection on a copy at most `DET_MAX_SIDE` px, line classifier,
+   recognition on full-resolution crops) with the models that ship inside the
+   installed wheel, passed by path, so nothing is ever downloaded. A page
+   lying on its side (tall text boxes) or upside down (the line classifier
+   finds most lines turned) is turned and read once more.
+7. layout: ruled tables are found from their rules (morphology); each table
+   row becomes one `Line` whose cells are the row's cells (text wrapped inside
+   a cell joined; text of a merged cell on the row it stands on). Other boxes
    form lines where their vertical extents overlap, left to right, split into
-   cells at wide gaps (about two character heights).
+   cells at gaps wider than about two characters. Every string goes through
+   `clean()`; a line's `conf` is the lowest rapidocr score of its boxes.
 
 The engine is created once per process, on first use (never at import).
 """
@@ -44,11 +48,11 @@ from ...models import Block, Limits, Line, Page
 from ..text import clean
 
 # --------------------------------------------------------------------------- tuning
-# Longest side (pixels) of the image handed to rapidocr. rapidocr's own default
-# (Global.max_side_len = 2000) would shrink an A4 page rendered at 200 dpi
-# (1654 x 2339) to 171 dpi; we raise it so that the dpi chosen for rendering is
-# the dpi the models see. Images larger than this (300-dpi scans, 12-MP photos)
-# are scaled down before any preprocessing, which also keeps preprocessing cheap.
+# Longest side (pixels) of the page image handed to rapidocr. rapidocr's own
+# default (Global.max_side_len = 2000) would shrink an A4 page rendered at
+# 200 dpi (1654 x 2339) to 171 dpi; we raise it so that the recogniser reads
+# crops at the rendered resolution. Larger images (300-dpi scans, 12-MP photos)
+# are scaled down before any preprocessing, which also keeps that cheap.
 MAX_SIDE = 2400
 # A pixel is red/pink ink when R exceeds max(G, B) by more than this.
 SEAL_MARGIN = 28
@@ -60,8 +64,11 @@ CELL_GAP = 1.4
 SPACE_GAP = 0.6
 # Text detection runs on a copy of the page at most this many pixels on its
 # long side (None: at full size, rapidocr's default); recognition always reads
-# crops of the full-resolution page.
-DET_MAX_SIDE: Optional[int] = None
+# crops of the full-resolution page. Measured on the scanned samples rendered
+# at 200 dpi (25 pages): value recall 124/124 at full size, 1600 and 1280;
+# mean box score 0.984 / 0.985 / 0.985; OCR time per page -28 % at 1600 and
+# -44 % at 1280, but 1280 misread a digit in the work-report table (3 -> ε).
+DET_MAX_SIDE: Optional[int] = 1600
 # Minimum rapidocr score kept (rapidocr's default).
 TEXT_SCORE = 0.5
 
@@ -196,16 +203,18 @@ def ocr_pdf_pages(path: Path, indices: list[int], limits: Limits) -> list[Page]:
     return pages
 
 
-# Rendering resolution. Measured on the 11 scanned samples (27 pages; 8 files
-# scanned at 150 dpi, 3 at 200 dpi), value recall (share of truth values
-# found in the OCR text) was the same at 150, 200 and 250 dpi (124/124), the
-# mean box score too (0.985 / 0.984 / 0.983), while time per page grows with
-# the pixels: rendering above a scan's own resolution only upsamples it. So a
+# Rendering resolution, chosen by measurement on the scanned samples (11 PDFs,
+# 23 pages; 8 scanned at 150 dpi, 3 at 200 dpi) rendered at 150, 200 and
+# 250 dpi: value recall (truth values found in the OCR text) 124/124 at each,
+# mean box score 0.985 / 0.984 / 0.983, and, with detection capped at
+# DET_MAX_SIDE, time per page 5.4 / 5.9 / 5.9 s (2 loaded cores; bare
+# rapidocr ~2.5-3 s on a quiet machine): rendering above a scan's own
+# resolution only upsamples it and costs preprocessing time and memory. So a
 # page that is one full-page scanned image is rendered at that image's own
 # resolution, clamped to [MIN_DPI, limits.ocr_dpi]; other pages (vector
-# drawings, mixed) at limits.ocr_dpi. The default cap of 200 dpi keeps
-# 10.5-pt text ~30 px high, well inside what the models read, and bounds the
-# cost of 300/600-dpi scans.
+# drawings, mixed content) at limits.ocr_dpi. The default cap, 200 dpi, keeps
+# 10.5-pt text ~30 px high and bounds the cost of 300/600-dpi scans; the floor,
+# 150 dpi, keeps small print (9 pt) near 19 px.
 MIN_DPI = 150
 
 
@@ -306,7 +315,7 @@ def preprocess(rgb: np.ndarray, *, suppress_seals: bool = True) -> np.ndarray:
         out = rotate(out, -skew)
         if red is not None:
             plain = rotate(plain, -skew)
-            red = rotate(red.view(np.uint8) * 255, -skew) > 127
+            red = rotate(red.view(np.uint8) * 255, -skew, fill=0) > 127
     if red is not None:
         # table rules that ran under a seal were lifted with it: put them back
         np.copyto(out, plain, where=_rules_under_seal(plain, red))
@@ -460,13 +469,14 @@ def estimate_skew(gray: np.ndarray) -> float:
     return round(float(fine[int(np.argmax([score(a) for a in fine]))]), 2)
 
 
-def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
-    """Rotate by `angle` degrees counter-clockwise around the centre, white fill."""
+def rotate(gray: np.ndarray, angle: float, fill: int = 255) -> np.ndarray:
+    """Rotate by `angle` degrees counter-clockwise around the centre (same
+    size; corners filled with `fill`, white by default)."""
     import cv2
 
     h, w = gray.shape
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+    return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=fill)
 
 
 # --------------------------------------------------------------------------- OCR + layout
@@ -500,39 +510,62 @@ class _Pass:
     turn: int = 0  # quarter turns (counter-clockwise) the page seems to need
 
 
+# The line classifier is asked about at most this many (the largest) lines.
+CLS_SAMPLE = 24
+
+
 def run_rapidocr(gray: np.ndarray) -> _Pass:
     """One rapidocr pass (detection, line classifier, recognition) over a grey
     page, and what it says about the page's orientation.
 
+    The line classifier only votes on the page's orientation: its verdict on
+    single lines is not applied, since a document has no lone upside-down
+    lines and the classifier does misjudge some (a line full of 《》 read as
+    turned, then misread). So it looks at a sample of the largest lines, and
+    the recogniser reads every crop as detected.
+
     A page lying on its side gives tall text boxes: rapidocr turns each tall
-    crop by 90° counter-clockwise before the classifier and recogniser see it,
-    so lines the classifier then finds upright come from a page turned
-    clockwise, lines it finds upside down from one turned counter-clockwise. A
-    page upside down gives wide boxes the classifier finds upside down."""
+    crop by 90° counter-clockwise, so crops the classifier then finds upright
+    come from a page turned clockwise, crops it finds upside down from one
+    turned counter-clockwise. A page upside down gives wide boxes the
+    classifier finds upside down."""
     import cv2
+    from rapidocr.ch_ppocr_cls import TextClsOutput
+    from rapidocr.main import RapidOCRError
 
     eng = engine()
     img = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR) if gray.ndim == 2 else gray
+    det = rec = None
+    crops: list = []
+    labels: list = []
     with _ENGINE_LOCK:
         pre, op = eng.preprocess_img(img)
-        load_det = getattr(eng, "_load_det_model", None)  # rapidocr 3.x
-        det_model = load_det() if load_det else None
-        if det_model is None or not hasattr(det_model, "limit_type"):
-            pass
-        elif DET_MAX_SIDE and min(pre.shape[:2]) >= 736 and max(pre.shape[:2]) > DET_MAX_SIDE:
+        det_model = eng._load_det_model()
+        if DET_MAX_SIDE and min(pre.shape[:2]) >= 736 and max(pre.shape[:2]) > DET_MAX_SIDE:
             # detect on a smaller copy; boxes come back in full resolution and
             # the recogniser reads crops of the full-resolution page
             det_model.limit_type, det_model.limit_side_len = "max", DET_MAX_SIDE
         else:  # rapidocr's default: small images are enlarged for detection
             det_model.limit_type, det_model.limit_side_len = "min", 736
-        det, cls, rec, crops = eng.run_ocr_steps(pre, op)
+        try:
+            crops, det = eng.detect_and_crop(pre, op)
+        except RapidOCRError:  # nothing detected
+            return _Pass(boxes=[])
+        sizes = [c.shape[0] * c.shape[1] for c in crops]
+        sample = sorted(range(len(crops)), key=lambda i: -sizes[i])[:CLS_SAMPLE]
+        if sample:
+            verdict = eng._load_cls_model()([crops[i] for i in sample])
+            labels = list(verdict.cls_res or [])
+        try:
+            rec = eng.recognize_txt(crops)
+        except RapidOCRError:
+            return _Pass(boxes=[])
 
     turn = 0
-    det_boxes = getattr(det, "boxes", None)
-    labels = getattr(cls, "cls_res", None) or []
-    if det_boxes is not None and len(det_boxes) and len(labels) == len(det_boxes):
+    if len(labels) == len(sample):
         tall_up = tall_down = wide_up = wide_down = 0
-        for quad, (label, conf) in zip(np.asarray(det_boxes), labels):
+        for i, (label, conf) in zip(sample, labels):
+            quad = np.asarray(det.boxes[i])
             w = float(np.linalg.norm(quad[0] - quad[1]))
             h = float(np.linalg.norm(quad[0] - quad[3]))
             down = "180" in str(label) and conf > 0.9
@@ -548,7 +581,7 @@ def run_rapidocr(gray: np.ndarray) -> _Pass:
         elif wide >= 3 and wide_down > 0.6 * wide:
             turn = 2
 
-    out = eng.build_final_output(img, det, cls, rec, crops, op)
+    out = eng.build_final_output(img, det, TextClsOutput(), rec, crops, op)
     quads = getattr(out, "boxes", None)
     txts = getattr(out, "txts", None)
     scores = getattr(out, "scores", None)
@@ -580,7 +613,7 @@ def _ocr_gray(gray: np.ndarray) -> Page:
 
 # --------------------------------------------------------------------------- layout
 def _is_ascii_alnum(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
+    return len(ch) == 1 and ch.isascii() and ch.isalnum()
 
 
 def _join_boxes(boxes: list[_Box], unit: float) -> str:
@@ -646,9 +679,15 @@ class _Cell:
 
 def find_tables(gray: np.ndarray, unit: float) -> list[list[_Cell]]:
     """Ruled tables, each as its cells: closed regions bounded by horizontal
-    and vertical rules. `unit` is the typical text-box height (pixels)."""
+    and vertical rules. `unit` is the typical text-box height (pixels). Works
+    at half resolution on large pages (rules stay visible; 4x cheaper)."""
     import cv2
 
+    scale = 2 if max(gray.shape) > 1600 and unit >= 16 else 1
+    if scale > 1:
+        gray = cv2.resize(gray, (gray.shape[1] // scale, gray.shape[0] // scale), interpolation=cv2.INTER_AREA)
+        unit = unit / scale
+    page_area = gray.shape[0] * gray.shape[1]
     ink = (gray < 230).astype(np.uint8) * 255
     # a horizontal rule is longer than ~5 characters, a vertical one longer than
     # a character (the strokes of characters are shorter)
@@ -681,29 +720,34 @@ def find_tables(gray: np.ndarray, unit: float) -> list[list[_Cell]]:
                 continue
             if carea < 0.6 * ccw * cch:
                 continue  # not a rectangle-like region
-            found.append(_Cell(int(x + cx), int(y + cy), int(x + cx + ccw), int(y + cy + cch)))
+            if carea > 0.3 * page_area:
+                continue  # a frame around the page, not a table cell
+            found.append(_Cell(int((x + cx) * scale), int((y + cy) * scale),
+                               int((x + cx + ccw) * scale), int((y + cy + cch) * scale)))
         if len(found) >= 2:
             tables.append(found)
     return tables
 
 
-def _text_groups(boxes: list[_Box], right: float, unit: float) -> list[tuple[float, float, str]]:
+def _text_groups(cell: "_Cell", unit: float) -> list[tuple[float, float, str]]:
     """The text of one cell as (y0, y1, text) groups: its lines in reading
     order, a wrapped line joined to the next without a space; a group ends at
     a wide vertical gap (a cell holding e.g. "（盖章）" and, lower, a date)."""
     groups: list[tuple[float, float, str]] = []
     prev: Optional[list[_Box]] = None
     prev_segments = 0
-    for row in _group_rows(boxes):
+    for row in _group_rows(cell.boxes):
         segments = _split_cells(row)
         text = " ".join(_join_boxes(c, unit) for c in segments)
         y0, y1 = min(m.y0 for m in row), max(m.y1 for m in row)
         if prev is not None and y0 - max(m.y1 for m in prev) < 0.8 * unit:
-            # a line that fills the cell to its right edge and has no wide gap
-            # (not a row of checkboxes) wraps on: join without a space
-            wrapped = prev_segments == 1 and max(m.x1 for m in prev) >= right - 2.0 * unit
+            # a line that fills the cell's width (left- or centre-aligned) and
+            # has no wide gap (not a row of checkboxes) wraps on: no space
+            slack = (min(m.x0 for m in prev) - cell.x0) + (cell.x1 - max(m.x1 for m in prev))
+            wrapped = prev_segments == 1 and slack <= 3.0 * unit
             g0, _g1, gtext = groups[-1]
-            groups[-1] = (g0, y1, gtext + ("" if wrapped else " ") + text)
+            ascii_pair = _is_ascii_alnum(gtext[-1:]) and _is_ascii_alnum(text[:1])
+            groups[-1] = (g0, y1, gtext + ("" if wrapped and not ascii_pair else " ") + text)
         else:
             groups.append((y0, y1, text))
         prev, prev_segments = row, len(segments)
@@ -722,7 +766,7 @@ def _table_lines(cells: list[_Cell], unit: float) -> list[tuple[float, float, Li
     for c in cells:
         if not c.boxes:
             continue
-        for g0, g1, text in _text_groups(c.boxes, c.x1, unit):
+        for g0, g1, text in _text_groups(c, unit):
             yc = (g0 + g1) / 2
             band = max(0, sum(1 for t in tops if t <= yc) - 1)
             members = [b for b in c.boxes if g0 - 1 <= b.yc <= g1 + 1]
@@ -769,6 +813,11 @@ def layout(gray: np.ndarray, boxes: list[_Box]) -> list[Line]:
             free.append(b)
         else:
             home.boxes.append(b)
+    for cells in tables:
+        for c in cells:
+            if len(c.boxes) > 12 and len(_group_rows(c.boxes)) > 12:
+                free.extend(c.boxes)  # a box around running text: not a table cell
+                c.boxes = []
 
     entries: list[tuple[float, float, Line]] = []
     for cells in tables:
