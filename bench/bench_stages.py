@@ -40,14 +40,33 @@ def _generator():
     return module
 
 
-def make_inputs(folder: Path, count: int) -> list[Path]:
+def make_inputs(folder: Path, count: int, scans: float = 0.0) -> list[Path]:
+    """Generated filings; a fraction `scans` of the PDFs also as a phone-photo
+    JPG of their first page (rendered, turned a little, noised)."""
     gen = _generator()
     files: list[Path] = []
     seed = 1
     while len(files) < count:
         files += [Path(c.path) for c in gen.generate(folder, seed)]
         seed += 1
-    return files[:count]
+    files = files[:count]
+    pdfs = [f for f in files if f.suffix == ".pdf"]
+    for f in pdfs[: int(len(pdfs) * scans)]:
+        files.append(scan_of(f))
+    return files
+
+
+def scan_of(pdf: Path) -> Path:
+    import numpy as np
+    import pypdfium2
+    from PIL import Image
+
+    page = pypdfium2.PdfDocument(str(pdf))[0]
+    image = page.render(scale=150 / 72).to_pil().convert("RGB").rotate(1.5, expand=True, fillcolor="white")
+    noisy = np.asarray(image).astype(np.int16) + np.random.default_rng(0).integers(-12, 12, (image.height, image.width, 1))
+    out = pdf.with_name(pdf.stem + "-scan.jpg")
+    Image.fromarray(noisy.clip(0, 255).astype(np.uint8)).save(out, quality=80)
+    return out
 
 
 def median_time(fn, runs: int) -> float:
@@ -202,6 +221,40 @@ def reprocess_stage(files: list[Path], count: int) -> None:
     print(f"{n} files: {t:.1f} s ({t / n * 1000:.0f} ms/file); peak RSS of a child process {max(peak, before) / 1024:.0f} MB")
 
 
+def latency_stage(files: list[Path], runs: int) -> None:
+    """From the end of a file's stability window to its record in the ledger."""
+    import threading
+
+    from pipeline.ledger import Ledger
+    from pipeline.settings import Settings
+    from pipeline.watch import Watcher
+
+    text = [f for f in files if f.suffix in (".docx", ".pdf")][:runs]
+    lags = []
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(inbox=Path(tmp) / "in", outbox=Path(tmp) / "out", state=Path(tmp) / "st",
+                            stable_seconds=1.0, workers=1)
+        ledger = Ledger(settings.ledger_path)
+        stop = threading.Event()
+        watcher = Watcher(settings, ledger)
+        thread = threading.Thread(target=watcher.run, args=(stop,))
+        thread.start()
+        time.sleep(1.0)
+        for i, src in enumerate(text):
+            target = settings.inbox / f"{i}-{src.name}"
+            shutil.copy(src, target)
+            written = target.stat().st_mtime
+            count = len(list(ledger.entries()))
+            while len(list(ledger.entries())) == count:
+                time.sleep(0.01)
+            lags.append(time.time() - (written + settings.stable_seconds))
+        stop.set()
+        thread.join()
+        ledger.close()
+    print(f"\n== latency ==\nstability window end -> record in ledger: median {statistics.median(lags):.2f} s, "
+          f"max {max(lags):.2f} s over {len(lags)} text filings")
+
+
 def startup_stage(runs: int) -> None:
     t = statistics.median(run_cli("--help") for _ in range(runs))
     print(f"\n== start-up ==\npipeline --help: {t:.2f} s (median of {runs})")
@@ -213,11 +266,12 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--batch", type=int, default=200)
     ap.add_argument("--reprocess", type=int, default=1000)
-    ap.add_argument("--skip", nargs="*", default=[], help="stages to skip: stages generate pdf batch reprocess startup")
+    ap.add_argument("--scans", type=float, default=0.25, help="fraction of PDFs also given as phone photos")
+    ap.add_argument("--skip", nargs="*", default=[], help="stages to skip: stages generate pdf batch reprocess latency startup")
     a = ap.parse_args()
     print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory() as tmp:
-        files = make_inputs(Path(tmp), a.files)
+        files = make_inputs(Path(tmp), a.files, a.scans)
         if "stages" not in a.skip:
             stage_table(files, a.runs)
         if "generate" not in a.skip:
@@ -228,6 +282,8 @@ def main() -> None:
             batch_stage(files, a.batch)
         if "reprocess" not in a.skip:
             reprocess_stage(files, a.reprocess)
+        if "latency" not in a.skip:
+            latency_stage(files, a.runs)
         if "startup" not in a.skip:
             startup_stage(a.runs)
     print("\nOCR: see bench/bench_ocr.py (pipeline OCR path vs bare rapidocr on the same pages).")

@@ -126,7 +126,7 @@ class Watcher:
                 if observer is None or not _alive(observer):
                     observer = _restart(observer, self.settings, hints)
                     last_scan = 0.0  # events may have been missed
-                stop.wait(0.2)
+                stop.wait(0.1)
         finally:
             if observer is not None:
                 observer.stop()

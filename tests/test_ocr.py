@@ -17,16 +17,14 @@ import subprocess
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-np = pytest.importorskip("numpy")
-PIL = pytest.importorskip("PIL")
-from PIL import Image, ImageChops, ImageDraw, ImageFont  # noqa: E402
-
-from pipeline.errors import LimitExceededError, UnreadableError  # noqa: E402
-from pipeline.extract.read import image as image_reader  # noqa: E402
-from pipeline.extract.read import ocr  # noqa: E402
-from pipeline.models import Document, Limits, Page  # noqa: E402
+from pipeline.errors import LimitExceededError, UnreadableError
+from pipeline.extract.read import image as image_reader
+from pipeline.extract.read import ocr
+from pipeline.models import Document, Limits, Page
 
 pytestmark = pytest.mark.skipif(not ocr.is_available(), reason="rapidocr / onnxruntime / bundled models not installed")
 
@@ -48,7 +46,7 @@ def _cjk_font_path() -> tuple[str, int] | None:
     candidates = list(_FONT_FILES)
     if shutil.which("fc-match"):
         try:
-            out = subprocess.run(["fc-match", "-f", "%{file}", ":lang=zh-cn"], capture_output=True, text=True, timeout=10)
+            out = subprocess.run(["fc-match", "-f", "%{file}", ":lang=zh-cn"], check=False, capture_output=True, text=True, timeout=10)
             if out.stdout.strip():
                 candidates.append(out.stdout.strip())
         except (OSError, subprocess.SubprocessError):
@@ -61,9 +59,9 @@ def _cjk_font_path() -> tuple[str, int] | None:
                 font = ImageFont.truetype(path, 20, index=index)
             except OSError:
                 break
-            if "SC" in " ".join(font.getname()) or index == 0 and "CJK" not in path:
-                if _renders_chinese(font):
-                    return path, index
+            simplified = "SC" in " ".join(font.getname()) or (index == 0 and "CJK" not in path)
+            if simplified and _renders_chinese(font):
+                return path, index
         try:
             if _renders_chinese(ImageFont.truetype(path, 20)):
                 return path, 0
@@ -235,7 +233,7 @@ def test_red_seal_over_text_is_suppressed():
 
 
 @needs_font
-@pytest.mark.parametrize("turn", [90, 180])
+@pytest.mark.parametrize("turn", [90, 180, 270])
 def test_turned_pages_are_read_upright(turn):
     im = page_image(FILING).rotate(turn, expand=True, fillcolor=(250, 250, 247))
     page = ocr.ocr_image(im, LIMITS)

@@ -34,11 +34,11 @@ The engine is created once per process, on first use (never at import).
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -68,7 +68,7 @@ SPACE_GAP = 0.6
 # at 200 dpi (25 pages): value recall 124/124 at full size, 1600 and 1280;
 # mean box score 0.984 / 0.985 / 0.985; OCR time per page -28 % at 1600 and
 # -44 % at 1280, but 1280 misread a digit in the work-report table (3 -> ε).
-DET_MAX_SIDE: Optional[int] = 1600
+DET_MAX_SIDE: int | None = 1600
 # Minimum rapidocr score kept (rapidocr's default).
 TEXT_SCORE = 0.5
 
@@ -218,7 +218,7 @@ def ocr_pdf_pages(path: Path, indices: list[int], limits: Limits) -> list[Page]:
 MIN_DPI = 150
 
 
-def native_dpi(page) -> Optional[float]:
+def native_dpi(page) -> float | None:
     """Resolution of the scanned image that covers the page, if there is one
     (an image object over at least half of the page)."""
     try:
@@ -246,7 +246,7 @@ def page_dpi(page, limits: Limits) -> float:
     return float(min(limits.ocr_dpi, max(MIN_DPI, native)))
 
 
-def render_page(page, limits: Limits, dpi: Optional[float] = None) -> Image.Image:
+def render_page(page, limits: Limits, dpi: float | None = None) -> Image.Image:
     """Render one pypdfium2 page at `dpi` (default `page_dpi`), lowered for an
     oversized page so that the bitmap has at most limits.max_pixels pixels."""
     dpi = dpi or page_dpi(page, limits)
@@ -404,7 +404,7 @@ def _crop_sheet(rgb: np.ndarray) -> np.ndarray:
     s = 500 / max(h, w)
     small = cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
     g = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-    thr, mask = cv2.threshold(g, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    _thr, mask = cv2.threshold(g, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
@@ -619,7 +619,7 @@ def _is_ascii_alnum(ch: str) -> bool:
 def _join_boxes(boxes: list[_Box], unit: float) -> str:
     """Boxes of one cell of one line, left to right, into text."""
     out = ""
-    prev: Optional[_Box] = None
+    prev: _Box | None = None
     for b in boxes:
         if prev is not None and out:
             gap = b.x0 - prev.x1
@@ -660,7 +660,7 @@ def _group_rows(boxes: list[_Box]) -> list[list[_Box]]:
 def _split_cells(row: list[_Box]) -> list[list[_Box]]:
     unit = float(np.median([m.h for m in row]))
     cells: list[list[_Box]] = [[row[0]]]
-    for prev, b in zip(row, row[1:]):
+    for prev, b in itertools.pairwise(row):
         if b.x0 - prev.x1 > CELL_GAP * unit:
             cells.append([b])
         else:
@@ -729,12 +729,12 @@ def find_tables(gray: np.ndarray, unit: float) -> list[list[_Cell]]:
     return tables
 
 
-def _text_groups(cell: "_Cell", unit: float) -> list[tuple[float, float, str]]:
+def _text_groups(cell: _Cell, unit: float) -> list[tuple[float, float, str]]:
     """The text of one cell as (y0, y1, text) groups: its lines in reading
     order, a wrapped line joined to the next without a space; a group ends at
     a wide vertical gap (a cell holding e.g. "（盖章）" and, lower, a date)."""
     groups: list[tuple[float, float, str]] = []
-    prev: Optional[list[_Box]] = None
+    prev: list[_Box] | None = None
     prev_segments = 0
     for row in _group_rows(cell.boxes):
         segments = _split_cells(row)
