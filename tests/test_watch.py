@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -126,29 +127,40 @@ def test_work_report_against_contracts(tmp_path: Path) -> None:
     assert [i["field"] for i in rows_without] == ["rows[1]"]
 
 
-def test_file_written_slowly_is_read_only_when_complete(tmp_path: Path) -> None:
-    s = settings_for(tmp_path, stable_seconds=1.0)
-    s.inbox.mkdir(parents=True)
-    data = (SAMPLES / "doc_0024.pdf").read_bytes()
-    ledger = Ledger(s.ledger_path)
+@contextlib.contextmanager
+def running_watcher(settings: Settings):
+    """A watcher running in a thread; yields its ledger, stops on exit."""
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    ledger = Ledger(settings.ledger_path)
     stop = threading.Event()
-    watcher = Watcher(s, ledger)
-    thread = threading.Thread(target=watcher.run, args=(stop,))
+    thread = threading.Thread(target=Watcher(settings, ledger).run, args=(stop,))
     thread.start()
     try:
-        with open(s.inbox / "slow.pdf", "wb") as fh:
-            for i in range(0, len(data), len(data) // 8 + 1):
-                fh.write(data[i:i + len(data) // 8 + 1])
-                fh.flush()
-                time.sleep(0.4)
-        deadline = time.time() + 20
-        while time.time() < deadline and (s.inbox / "slow.pdf").exists():
-            time.sleep(0.2)
+        yield ledger
     finally:
         stop.set()
         thread.join(10)
-    records = list(all_records(ledger))
-    ledger.close()
+        ledger.close()
+
+
+def wait_gone(path: Path, seconds: float = 20) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline and path.exists():
+        time.sleep(0.1)
+
+
+def test_file_written_slowly_is_read_only_when_complete(tmp_path: Path) -> None:
+    s = settings_for(tmp_path, stable_seconds=1.0)
+    data = (SAMPLES / "doc_0024.pdf").read_bytes()
+    chunk = len(data) // 8 + 1
+    with running_watcher(s) as ledger:
+        with open(s.inbox / "slow.pdf", "wb") as fh:
+            for i in range(0, len(data), chunk):
+                fh.write(data[i:i + chunk])
+                fh.flush()
+                time.sleep(0.4)
+        wait_gone(s.inbox / "slow.pdf")
+        records = list(all_records(ledger))
     assert len(records) == 1
     assert records[0]["sha256"] == hashlib.sha256(data).hexdigest()
     assert records[0]["kind"] == "contract"
@@ -156,22 +168,11 @@ def test_file_written_slowly_is_read_only_when_complete(tmp_path: Path) -> None:
 
 def test_watcher_under_polling_picks_files_up(tmp_path: Path) -> None:
     s = settings_for(tmp_path, polling=0.3)
-    s.inbox.mkdir(parents=True)
-    ledger = Ledger(s.ledger_path)
-    stop = threading.Event()
-    thread = threading.Thread(target=Watcher(s, ledger).run, args=(stop,))
-    thread.start()
-    try:
+    with running_watcher(s) as ledger:
         time.sleep(0.5)
         shutil.copy(SAMPLES / "doc_0022.docx", s.inbox / "承诺书.docx")
-        deadline = time.time() + 15
-        while time.time() < deadline and (s.inbox / "承诺书.docx").exists():
-            time.sleep(0.2)
-    finally:
-        stop.set()
-        thread.join(10)
-    records = list(all_records(ledger))
-    ledger.close()
+        wait_gone(s.inbox / "承诺书.docx", 15)
+        records = list(all_records(ledger))
     assert [r["kind"] for r in records] == ["commitment"]
 
 

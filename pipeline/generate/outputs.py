@@ -28,7 +28,6 @@ from .forms import (check_templates, commitment_context, half_year_label, render
 from .receipt import receipt_text
 
 log = logging.getLogger("pipeline")
-KIND_FILES = {"report_letter": "报告函", "commitment": "承诺书"}
 NO_AGENCY = "未识别机构"
 
 
@@ -117,20 +116,21 @@ def _latest(records: list[dict], kind: str) -> Optional[dict]:
                default=None)
 
 
+# kind -> (file name, fields model, context builder, renderer)
+AGENCY_FORMS = {
+    "report_letter": ("报告函.docx", ReportLetterFields, report_letter_context, render_report_letter),
+    "commitment": ("承诺书.docx", CommitmentFields, commitment_context, render_commitment),
+}
+
+
 def _forms(records: list[dict], folder: Path, index: OutputIndex) -> list[Path]:
+    """The agency's 报告函 and 承诺书, from its latest usable filing of each."""
     out = []
-    letter = _latest(records, "report_letter")
-    if letter:
-        fields = ReportLetterFields(**letter["fields"])
-        target = folder / "报告函.docx"
-        out.append(index.render(target, "报告函.docx", report_letter_context(fields),
-                                render_report_letter, fields, target, index.forms))
-    commitment = _latest(records, "commitment")
-    if commitment:
-        signed = CommitmentFields(**commitment["fields"])
-        target = folder / "承诺书.docx"
-        out.append(index.render(target, "承诺书.docx", commitment_context(signed),
-                                render_commitment, signed, target, index.forms))
+    for kind, (name, model, context, render) in AGENCY_FORMS.items():
+        latest = _latest(records, kind)
+        if latest:
+            fields = model(**latest["fields"])
+            out.append(index.render(folder / name, name, context(fields), render, fields, folder / name, index.forms))
     return out
 
 
