@@ -115,7 +115,7 @@ class Processor:
     # ------------------------------------------------------------ files on disk
     def _archive_path(self, sha: str, name: str) -> Path:
         month = dt.date.today().strftime("%Y-%m")
-        return self._unique(self.settings.archive / month / f"{sha[:12]}-{safe_name(name)}")
+        return self._unique(self.settings.archive.resolve() / month / f"{sha[:12]}-{safe_name(name)}")
 
     @staticmethod
     def _unique(path: Path) -> Path:

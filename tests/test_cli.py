@@ -68,3 +68,19 @@ def test_readme_lists_exactly_the_commands_the_cli_has() -> None:
     out = run("--help")
     listed = set(re.findall(r"│ (\w+)\s{2,}", out.stdout))
     assert listed == set(COMMANDS)
+
+
+def test_process_logs_one_json_line_per_file(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("doc_0004.docx", "doc_0022.docx"):
+        (inbox / name).write_bytes((SAMPLES / name).read_bytes())
+    out = run("process", "--inbox", str(inbox), "--outbox", str(tmp_path / "outbox"), "--state", str(tmp_path / "state"),
+              "--log-format", "json", "--received-on", "2021-02-23", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    events = [json.loads(line) for line in out.stderr.splitlines() if line.startswith("{")]
+    assert sorted(e["file"] for e in events) == ["doc_0004.docx", "doc_0022.docx"]
+    assert all({"time", "file", "kind", "status", "ms"} <= set(e) for e in events)
+    assert {e["kind"] for e in events} == {"report_letter", "commitment"}
+    records = [json.loads(line) for line in run("records", "--state", str(tmp_path / "state"), cwd=tmp_path).stdout.splitlines()]
+    assert all(r["received_on"] == "2021-02-23" and Path(r["archive"]).is_file() for r in records)
