@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 
 from pipeline.digest import build_digest, refresh_digest
-from pipeline.digest.views import cell_text, sheets
+from pipeline.digest.sheets import cell_text, sheets
 from pipeline.parse.workdays import add_working_days
 
 AS_OF = date(2027, 3, 20)

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Callable
 
 from .html import write_html
-from .views import Digest, build_digest, sheets
+from .sheets import sheets
+from .views import Digest, build_digest
 from .xlsx import write_xlsx
 
 WORKBOOK_NAME = "监管汇总.xlsx"

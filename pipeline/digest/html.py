@@ -10,7 +10,8 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
-from .views import ESTIMATED, Chart, Digest, Sheet, cell_text, sheets
+from .sheets import Chart, Sheet, cell_text, sheets
+from .views import ESTIMATED, Digest
 
 BADGES = {"逾期": "late", "缺报": "bad", "约谈": "bad", "注销预警": "warn", "条款被改动": "bad", "无": "bad",
           "未报送": "bad", "未能确认": "warn", "退回": "bad", "需人工复核": "warn", "已报": "ok", "完好": "ok",

@@ -14,7 +14,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .views import Chart, Digest, Sheet, cell_text, sheets
+from .sheets import Chart, Sheet, cell_text, sheets
+from .views import Digest
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 FLAG_FILLS = {text: PatternFill("solid", fgColor=colour) for text, colour in {
