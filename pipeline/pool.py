@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import multiprocessing
 import os
+import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -38,6 +39,16 @@ class Job:
 
 def read_job(job: Job, limits: Limits) -> Record:
     return build_record(job.path, job.received_on, limits, source=job.name)
+
+
+def _timed(work: Callable[[Job, Limits], Record], job: Job, limits: Limits) -> tuple[Record, float]:
+    started = time.perf_counter()
+    return work(job, limits), time.perf_counter() - started
+
+
+def _init_worker(ocr_threads: int) -> None:
+    """Each worker's OCR engine gets its share of the cores, not all of them."""
+    os.environ["PIPELINE_OCR_THREADS"] = str(ocr_threads)
 
 
 def crash_record(job: Job, reason: str) -> Record:
@@ -72,11 +83,14 @@ class Reader:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def map(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Record]]:
-        """(job, record) for every job, in the order they finish."""
+    def map(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Record, float]]:
+        """(job, record, seconds spent reading it) for every job, in the
+        order they finish."""
         if self.workers == 1:
             for job in jobs:
-                yield job, self._inline(job)
+                started = time.perf_counter()
+                record = self._inline(job)
+                yield job, record, time.perf_counter() - started
             return
         orphans: list[Job] = []
         yield from self._run(iter(jobs), orphans, window=2 * self.workers)
@@ -87,7 +101,7 @@ class Reader:
                 yield from done
             else:
                 log.error("处理 %s 时工作进程两次崩溃，已留存原件。", job.name)
-                yield job, crash_record(job, "处理该文件时工作进程崩溃（已重试）：原件已留存，请联系管理员检查该文件。")
+                yield job, crash_record(job, "处理该文件时工作进程崩溃（已重试）：原件已留存，请联系管理员检查该文件。"), 0.0
 
     def _inline(self, job: Job) -> Record:
         try:
@@ -98,10 +112,12 @@ class Reader:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            threads = max(1, default_workers() // self.workers)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_init_worker, initargs=(threads,))
         return self._pool
 
-    def _run(self, jobs: Iterator[Job], orphans: list[Job], window: int) -> Iterator[tuple[Job, Record]]:
+    def _run(self, jobs: Iterator[Job], orphans: list[Job], window: int) -> Iterator[tuple[Job, Record, float]]:
         running: dict[Future, Job] = {}
         queue: deque[Job] = deque()
         while True:
@@ -109,14 +125,15 @@ class Reader:
                 job = queue.popleft() if queue else next(jobs, None)
                 if job is None:
                     break
-                running[self._executor().submit(self.work, job, self.limits)] = job
+                running[self._executor().submit(_timed, self.work, job, self.limits)] = job
             if not running:
                 return
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 job = running.pop(future)
                 try:
-                    yield job, future.result()
+                    record, seconds = future.result()
+                    yield job, record, seconds
                 except BrokenProcessPool:
                     orphans.append(job)
                     orphans.extend(running.values())
@@ -127,4 +144,4 @@ class Reader:
                     break
                 except Exception as exc:
                     log.error("读取 %s 时发生内部错误：%s", job.name, exc)
-                    yield job, crash_record(job, f"读取时发生内部错误（{type(exc).__name__}）：原件已留存，请联系管理员检查。")
+                    yield job, crash_record(job, f"读取时发生内部错误（{type(exc).__name__}）：原件已留存，请联系管理员检查。"), 0.0

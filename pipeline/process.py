@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import shutil
-import time
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
@@ -56,7 +55,7 @@ class Processor:
             return None
         return Job(path=path, received_on=received_on, name=name, sha256=sha)
 
-    def commit(self, job: Job, record: Record, started: float) -> dict:
+    def commit(self, job: Job, record: Record, seconds: float) -> dict:
         """Record first, then move the original into the archive."""
         rec = record.to_json_dict()
         rec["folder"] = folder_hint(job.path, self.settings.inbox)
@@ -68,14 +67,13 @@ class Processor:
             self._review_copy(archive, job.name, rec)
         self._touch(rec)
         self.batch.append(job.sha256)
-        self._log(job.name, rec, started)
+        self._log(job.name, rec, seconds)
         return rec
 
     def handle_all(self, items: list[tuple[Path, dt.date]], reader: Reader) -> int:
         """Read a batch of complete files (in the reader's pool) and record
         each as it finishes. Two files with the same bytes in one batch: the
         second waits for the next round, where it is a duplicate."""
-        started = time.monotonic()
         jobs, seen = [], set()
         for path, day in items:
             job = self.prepare(path, day)
@@ -86,8 +84,8 @@ class Processor:
                 continue
             seen.add(job.sha256)
             jobs.append(job)
-        for job, record in reader.map(jobs):
-            self.commit(job, record, started)
+        for job, record, seconds in reader.map(jobs):
+            self.commit(job, record, seconds)
         return len(jobs)
 
     def _settle_known(self, path: Path, sha: str, name: str) -> None:
@@ -168,9 +166,8 @@ class Processor:
         if self.on_batch is not None and (touched or batch):
             self.on_batch(self.ledger, touched, batch)
 
-    def _log(self, name: str, rec: dict, started: float) -> None:
-        self._emit({"file": name, "kind": rec["kind"], "status": rec["status"],
-                    "ms": round((time.monotonic() - started) * 1000)})
+    def _log(self, name: str, rec: dict, seconds: float) -> None:
+        self._emit({"file": name, "kind": rec["kind"], "status": rec["status"], "ms": round(seconds * 1000)})
 
     def _emit(self, event: dict) -> None:
         event = {"time": dt.datetime.now().isoformat(timespec="seconds"), **event}
@@ -211,7 +208,7 @@ def reprocess(settings: Settings, ledger: Ledger, kind: Optional[str] = None, si
     touched: set[str] = set()
     done: list[str] = []
     with Reader(settings.workers, settings.limits) as reader:
-        for n, (job, record) in enumerate(reader.map(jobs), 1):
+        for n, (job, record, _) in enumerate(reader.map(jobs), 1):
             entry = entries[job.sha256]
             rec = record.to_json_dict()
             rec["folder"] = (entry.record or {}).get("folder")

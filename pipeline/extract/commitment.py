@@ -35,7 +35,7 @@ def extract(doc: Document) -> tuple[CommitmentFields, Extraction]:
         agency_name=text_or_none(_strip_seal(find.find(NAME))),
         promisor=person(find.find(PROMISOR)),
         signed_on=_signed_on(find),
-        clauses_intact=clauses_intact(" ".join(_numbered(r) for r in rows)),
+        clauses_intact=clauses_intact(" ".join(_numbered(r) for r in rows), ocr=any(r.conf is not None for r in rows)),
     )
     return fields, Extraction()
 
@@ -81,7 +81,24 @@ def _numbering(body: str) -> str:
     return body
 
 
-def clauses_intact(text: str) -> bool:
+# characters whose change alters a commitment's meaning: never put down to an OCR misreading
+_PROTECTED = set("不无非未禁严须按时")
+
+
+def _same_wording(got: str, want: str, ocr: bool) -> bool:
+    """Exact for a text layer. For OCR text, a few single-character misreadings
+    (诋 read as 低) are tolerated: same length, at most one per 20
+    characters, never on a character that carries the meaning of the
+    commitment. An inserted or missing word is always a change."""
+    if got == want:
+        return True
+    if not ocr or len(got) != len(want):
+        return False
+    diffs = [(a, b) for a, b in zip(got, want) if a != b]
+    return len(diffs) <= max(1, len(want) // 20) and not any(b in _PROTECTED or a in _PROTECTED for a, b in diffs)
+
+
+def clauses_intact(text: str, ocr: bool = False) -> bool:
     """True when commitments 一 to 八 are all present and their wording is unchanged."""
     body = _numbering(_norm(text))
     start = body.find("一、")
@@ -97,7 +114,7 @@ def clauses_intact(text: str) -> bool:
         end = body.find(nxt, len(head)) if nxt else _clause_end(body, len(head) + len(_norm(clause)))
         if end < 0:
             return False
-        if body[len(head):end].rstrip("；。") != _norm(clause).rstrip("；。"):
+        if not _same_wording(body[len(head):end].rstrip("；。"), _norm(clause).rstrip("；。"), ocr):
             return False
         body = body[end:]
     return True

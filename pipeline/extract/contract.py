@@ -46,7 +46,7 @@ STOPS = CLIENT + AGENCY + NAME + CONTACT + PHONE + ADDRESS + SIGNED + TERM + PRO
 def extract(doc: Document) -> tuple[ContractFields, Extraction]:
     rows = _roles_fixed(Rows.of(doc).rows)
     find = Finder(rows, STOPS)
-    client_rows, agency_rows = party_rows(rows)
+    client_rows, agency_rows = name_blocks(rows) or party_rows(rows)
     client = Finder(client_rows, STOPS)
     agency = Finder(agency_rows, STOPS)
 
@@ -206,6 +206,34 @@ def _seal_date(rows: list[Row]):
     the parties' dates (the contract binds when both have signed)."""
     found = [d for row in rows for cell in row.cells if (d := date_or_none(cell)) is not None]
     return max(found) if found else None
+
+
+def name_blocks(rows: list[Row]) -> Optional[tuple[list[Row], list[Row]]]:
+    """The 科技部 party table, read as blocks that each start at a
+    名称（或姓名） row: the party's header may sit anywhere in its block (a
+    scan puts a merged cell's text at its vertical middle)."""
+    blocks: list[list[Row]] = []
+    for row in rows:
+        firsts = [squash(c) for c in row.cells[:2]]
+        if any(re.match(r"^名称", f) for f in firsts):
+            blocks.append([])
+        elif blocks and not row.in_table and len(row.cells) == 1 and not _KV.search(squash(row.cells[0])):
+            break  # prose: the table is over
+        if blocks:
+            blocks[-1].append(row)
+    client: list[Row] = []
+    agency: list[Row] = []
+    for block in blocks:
+        heads = {_party_of(c) for row in block for c in row.cells[:1]} - {None}
+        if len(heads) != 1:
+            continue
+        target = client if heads == {"client"} else agency
+        target += [Row(cells=tuple(c for c in r.cells if not _party_of(c)) or ("",), conf=r.conf, in_table=True)
+                   for r in block]
+    return (client, agency) if client and agency else None
+
+
+_KV = re.compile(r"^(名称|法定代表人|委托代理人|联系|住所|电话|开户银行|帐号|账号|传真|邮编|地址)")
 
 
 def party_rows(rows: list[Row]) -> tuple[list[Row], list[Row]]:

@@ -23,6 +23,7 @@ _CLAUSE_START = r"^(第[一二三四五六七八九十]+条|[一二三四五六�
 # what may stand between a label and its colon: a note in brackets `（签字）`, or
 # a second name for the same thing `电话/传真`
 _NOTE = r"\s*(?:[（(][^）)]{0,8}[)）]|[/／、][\u4e00-\u9fa5]{1,4})?"
+_COMPLETE_NAME = re.compile(r"(有限公司|有限责任公司|股份公司|集团|厂|学校|中心|研究院|事务所)$")
 _BLANK = re.compile(r"^[_＿\s]+|[_＿\s]+$")
 
 
@@ -129,7 +130,7 @@ class Finder:
         self.stops = list(stops)
         # a line this long was probably wrapped by the layout: its value may go on
         lengths = sorted(len(squash(r.cells[0])) for r in self.rows if not r.in_table and len(r.cells) == 1)
-        self.full_line = max(20, int(0.85 * lengths[int(0.9 * (len(lengths) - 1))])) if lengths else 10**6
+        self.full_line = max(20, int(0.8 * lengths[int(0.9 * (len(lengths) - 1))])) if lengths else 10**6
 
     def positions(self, labels: Sequence[str]) -> Iterable[tuple[int, int, str]]:
         for r, row in enumerate(self.rows):
@@ -174,6 +175,8 @@ class Finder:
         for nxt in self.rows[r + 1: r + 6]:
             if len(squash(last)) < self.full_line or re.search(r"[。！!]$", value) or nxt.in_table or len(nxt.cells) != 1:
                 break
+            if _COMPLETE_NAME.search(value):
+                break  # `…有限公司` is a whole name: what follows is something else
             last = nxt.cells[0]
             if _starts_with_label(last, self.stops) or re.match(_CLAUSE_START, squash(last)) or re.search(_COLON, last[:12]):
                 break

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +80,7 @@ class OcrUnavailableError(UnreadableError):
 
 # --------------------------------------------------------------------------- engine
 _ENGINE = None
+THREADS_ENV = "PIPELINE_OCR_THREADS"  # threads per OCR engine; unset: onnxruntime decides
 _ENGINE_LOCK = threading.RLock()  # creation, and each pass (detector settings are per call)
 
 # file names in rapidocr 3.x's wheel (fallback if its model table cannot be read)
@@ -161,6 +163,10 @@ def _make_engine():
         "Cls.model_path": str(paths["cls"]),
         "Rec.model_path": str(paths["rec"]),
     }
+    threads = int(os.environ.get(THREADS_ENV, "0") or 0)
+    if threads > 0:  # set by the worker pool: the cores are shared between workers
+        params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
+        params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
     return RapidOCR(params=params)
 
 
