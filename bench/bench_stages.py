@@ -28,7 +28,6 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.extract import classify, extract_fields, read_document  # noqa: E402
 from pipeline.flow import build_record  # noqa: E402
-from pipeline.models import Limits  # noqa: E402
 from pipeline.validate import validate  # noqa: E402
 
 
