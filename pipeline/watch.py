@@ -110,7 +110,7 @@ class Watcher:
     def run(self, stop: threading.Event) -> None:
         hints = _Hints()
         observer = _start(self.settings, hints)
-        last_scan = 0.0
+        last_scan = last_try = 0.0
         try:
             while not stop.is_set():
                 now = time.monotonic()
@@ -123,7 +123,8 @@ class Watcher:
                     except queue.Empty:
                         break
                 self._take_ready()
-                if observer is None or not _alive(observer):
+                if (observer is None or not _alive(observer)) and now - last_try >= min(5.0, self.settings.rescan_seconds):
+                    last_try = now  # a share that is gone is tried again every few seconds, not in a tight loop
                     observer = _restart(observer, self.settings, hints)
                     last_scan = 0.0  # events may have been missed
                 stop.wait(0.1)

@@ -176,6 +176,19 @@ def test_watcher_under_polling_picks_files_up(tmp_path: Path) -> None:
     assert [r["kind"] for r in records] == ["commitment"]
 
 
+def test_polling_survives_a_share_that_drops_and_comes_back(tmp_path: Path) -> None:
+    s = settings_for(tmp_path, polling=0.3, rescan_seconds=1.0)
+    with running_watcher(s) as ledger:
+        time.sleep(0.8)
+        s.inbox.rename(tmp_path / "share-gone")  # the mount disappears: watchdog's emitter stops
+        time.sleep(1.5)
+        s.inbox.mkdir()  # and comes back
+        shutil.copy(SAMPLES / "doc_0022.docx", s.inbox / "承诺书.docx")
+        wait_gone(s.inbox / "承诺书.docx", 30)
+        records = list(all_records(ledger))
+    assert [r["kind"] for r in records] == ["commitment"]
+
+
 def test_one_watcher_per_state_folder(tmp_path: Path) -> None:
     s = settings_for(tmp_path)
     first = Ledger(s.ledger_path)
