@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import multiprocessing
 import os
+import signal
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -47,7 +48,9 @@ def _timed(work: Callable[[Job, Limits], Record], job: Job, limits: Limits) -> t
 
 
 def _init_worker(ocr_threads: int) -> None:
-    """Each worker's OCR engine gets its share of the cores, not all of them."""
+    """Each worker's OCR engine gets its share of the cores, not all of them;
+    Ctrl+C is for the main process, which then finishes and shuts the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["PIPELINE_OCR_THREADS"] = str(ocr_threads)
 
 
