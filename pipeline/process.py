@@ -143,11 +143,13 @@ class Processor:
         folder = self.settings.review
         folder.mkdir(parents=True, exist_ok=True)
         target = self._unique(folder / safe_name(name))
-        shutil.copy2(archive, target)
+        oversized = archive.stat().st_size > self.settings.max_bytes
+        if not oversized:  # a file over the size limit stays in the archive only: no second copy of it
+            shutil.copy2(archive, target)
         lines = [f"文件：{name}", f"收件日期：{rec.get('received_on')}", f"状态：{STATUS_ZH[rec['status']]}", "", "问题及处理办法："]
         for n, it in enumerate(rec["issues"], 1):
             lines.append(f"{n}. {it['message']}" + (f"（依据《办法》{it['article']}）" if it.get("article") else ""))
-        lines += ["", f"原件已存档：{archive}"]
+        lines += ["", f"原件已存档：{archive}" + ("（文件过大，未复制到本目录）" if oversized else "")]
         target.with_name(target.name + ".原因.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     # ------------------------------------------------------------ batches

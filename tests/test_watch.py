@@ -264,6 +264,8 @@ def test_hostile_inputs_never_stop_the_watcher(tmp_path: Path) -> None:
     assert "加密" in reasons["encrypted.pdf"][0]
     assert "5000 页" in reasons["5000页.pdf"][0]
     assert "过大" in reasons["sparse.pdf"][0]
+    assert not (s.review / "sparse.pdf").exists()  # no second copy of an oversized file in the outbox
+    assert "未复制" in (s.review / "sparse.pdf.原因.txt").read_text(encoding="utf-8")
     assert "压缩炸弹" in reasons["bomb.docx"][0]
     assert "不是有效的 PDF" in reasons["program.pdf"][0]
     assert records["line break.docx"]["kind"] == "commitment"
