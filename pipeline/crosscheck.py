@@ -20,12 +20,14 @@ CATEGORY_NAMES = {"training": "安全培训", "assessment": "安全评估评价"
                   "consulting": "安全咨询托管", "standardization": "安全标准化", "other": "其他"}
 
 
+def name_key(name: Optional[str]) -> Optional[str]:
+    """A name compared across filings: NFKC-folded, white space removed."""
+    return (re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)) or None) if name else None
+
+
 def agency_key(name: Optional[str]) -> Optional[str]:
-    if not name:
-        return None
-    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
-    key = re.sub(r"^[（(]?盖章[)）]?[：:]?", "", key)
-    return key or None
+    key = name_key(name)
+    return (re.sub(r"^[（(]?盖章[)）]?[：:]?", "", key) or None) if key else None
 
 
 def agency_of(record: dict) -> Optional[str]:
@@ -33,7 +35,7 @@ def agency_of(record: dict) -> Optional[str]:
 
 
 def _client_key(name: Optional[str]) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
+    return name_key(name) or ""
 
 
 def cross_issues(records: list[dict]) -> dict[str, list[Issue]]:

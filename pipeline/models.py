@@ -17,6 +17,11 @@ Status = Literal["accepted", "needs_review", "rejected"]
 Severity = Literal["error", "warning"]
 Category = Literal["training", "assessment", "testing", "consulting", "standardization", "other"]
 
+# How officers name the kinds and statuses (messages, logs, the digest).
+KIND_ZH: dict[str, str] = {"contract": "服务合同", "report_letter": "报告函", "commitment": "承诺书", "work_report": "工作报表",
+                           "unknown": "无法识别"}
+STATUS_ZH: dict[str, str] = {"accepted": "已受理", "needs_review": "需人工复核", "rejected": "退回"}
+
 # Normalised checkbox glyphs: every reader maps whatever a form uses to these two.
 TICKED = "☑"
 EMPTY = "☐"

@@ -18,7 +18,7 @@ from .inbox import display_name, folder_hint, refusal
 from .names import safe_name
 from .ledger import Ledger, fsync_dir
 from .pool import Job, Reader
-from .models import Record
+from .models import STATUS_ZH, Record
 from .settings import Settings
 
 log = logging.getLogger("pipeline")
@@ -181,17 +181,8 @@ class Processor:
                      event.get("ms", 0), extra)
 
 
-STATUS_ZH = {"accepted": "已受理", "needs_review": "需人工复核", "rejected": "退回"}
-
-
 def refresh_cross_issues(ledger: Ledger, key: str) -> None:
-    entries = list(ledger.entries(agency=key))
-    records = []
-    for e in entries:
-        rec = e.full_record()
-        if rec:
-            rec["issues"] = e.record["issues"] if e.record else []
-            records.append(rec)
+    records = [r for e in ledger.entries(agency=key) if (r := e.full_record())]
     for sha, issues in cross_issues(records).items():
         ledger.set_cross_issues(sha, [i.model_dump() for i in issues])
 

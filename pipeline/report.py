@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from .inbox import scan
 from .ledger import Ledger
-from .process import STATUS_ZH, all_records
+from .models import KIND_ZH, STATUS_ZH
+from .process import all_records
 from .settings import Settings
-
-KIND_ZH = {"contract": "服务合同", "report_letter": "报告函", "commitment": "承诺书", "work_report": "工作报表", "unknown": "无法识别"}
 
 
 def status_text(settings: Settings, ledger: Ledger, newest: int = 10) -> str:

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Iterable, Optional
 
 from .models import (
+    KIND_ZH,
     CommitmentFields,
     ContractFields,
     Extraction,
@@ -42,7 +43,6 @@ LABELS = {
 ROW_LABELS = {"client_name": "项目企业名称", "project_content": "项目主要内容", "town": "项目所在镇（街道）",
               "signed_on": "签约时间", "completion_on": "完成时间", "price_wan": "服务价格（万元）",
               "client_contact": "项目企业联系人", "client_phone": "联系方式"}
-KIND_NAMES = {"contract": "服务合同", "report_letter": "报告函", "commitment": "承诺书", "work_report": "工作报表"}
 ARTICLE = {"contract": "第十五条", "report_letter": "第十四条", "commitment": "第十四条", "work_report": "第十五条"}
 CONTRACT_DEADLINE_DAYS = 7  # 第十五条：签订服务合同后7日内上传
 REPORT_DUE_DAY = 7  # 附件3 注：每半年的第一周报上半年业绩
@@ -84,7 +84,7 @@ def _missing(kind: Kind, fields: Fields, extra: Extraction) -> list[Issue]:
     out = []
     for name, value in fields:
         if value is None:
-            out.append(issue("MISSING_FIELD", name, f"{KIND_NAMES[kind]}缺少“{LABELS.get(name, name)}”：请补充填写后重新提交。", ARTICLE[kind]))
+            out.append(issue("MISSING_FIELD", name, f"{KIND_ZH[kind]}缺少“{LABELS.get(name, name)}”：请补充填写后重新提交。", ARTICLE[kind]))
     if isinstance(fields, WorkReportFields) and fields.rows:
         for i, row in enumerate(fields.rows):
             for name, value in row:

@@ -8,7 +8,8 @@ from typing import Optional, Union
 
 from pydantic import BaseModel
 
-from .views import (CORRECTION_GRACE_DAYS, DORMANT_MONTHS, ESTIMATED, KIND_ZH, LATE_CONTRACTS_FOR_TALK,
+from ..models import KIND_ZH
+from .views import (CORRECTION_GRACE_DAYS, DORMANT_MONTHS, ESTIMATED, LATE_CONTRACTS_FOR_TALK,
                     MANY_ERRORS_FOR_TALK, AgencyRow, Bar, Digest)
 
 # ---------------------------------------------------------------- the layout both writers draw

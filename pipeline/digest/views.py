@@ -8,15 +8,14 @@ out as titled tables, the single layout the workbook and the page both draw.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import Optional
 
 from pydantic import BaseModel
 
-from ..crosscheck import CATEGORY_NAMES, agency_of
+from ..crosscheck import CATEGORY_NAMES, agency_of, name_key
+from ..models import KIND_ZH, STATUS_ZH
 from ..names import safe_name
 from ..parse.town import WUJIN_UNITS
 from ..parse.workdays import add_working_days
@@ -31,9 +30,6 @@ LATE_CONTRACTS_FOR_TALK = 2    # 第二十四条（一）: this many late contra
 MANY_ERRORS_FOR_TALK = 3       # 第二十四条（二）: this many error issues in the window is “问题较多”
 CORRECTION_GRACE_DAYS = 14     # 第二十四条（三）: days after the receipt before an error counts as not corrected
 
-KIND_ZH = {"contract": "服务合同", "report_letter": "报告函", "commitment": "承诺书", "work_report": "工作报表",
-           "unknown": "无法识别"}
-STATUS_ZH = {"accepted": "已受理", "needs_review": "需人工复核", "rejected": "退回"}
 ESTIMATED = "（估算）"
 UNSTATED = "未注明"
 
@@ -128,10 +124,6 @@ def _d(value: object) -> Optional[date]:
         return None
 
 
-def _norm(name: object) -> Optional[str]:
-    return (re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(name))) or None) if name else None
-
-
 def _half_year(day: date) -> Period:
     first = day.month <= 6
     start, end = (date(day.year, 1, 1), date(day.year, 6, 30)) if first else (date(day.year, 7, 1), date(day.year, 12, 31))
@@ -160,7 +152,7 @@ def _of_kind(recs: list[dict], kind: str) -> list[dict]:
 def _contracts(recs: list[dict]) -> dict[str, list[ContractRow]]:
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in _of_kind(recs, "contract"):
-        same = (agency_of(r), _norm(r["fields"].get("client_name")), r["fields"].get("signed_on"))
+        same = (agency_of(r), name_key(r["fields"].get("client_name")), r["fields"].get("signed_on"))
         groups[same if all(same) else (r["sha256"],)].append(r)
     out: dict[str, list[ContractRow]] = defaultdict(list)
     for group in groups.values():
@@ -183,7 +175,7 @@ def _report_day(rec: dict) -> date:
 def _subject(rec: dict) -> Optional[str]:
     """What a later filing must be about to correct this one (None: any of the kind)."""
     if rec["kind"] == "contract":
-        return _norm(rec["fields"].get("client_name"))
+        return name_key(rec["fields"].get("client_name"))
     return _half_year(_report_day(rec)).label if rec["kind"] == "work_report" else None
 
 

@@ -197,14 +197,6 @@ class Finder:
                     return value
         return None
 
-    def find_with_conf(self, labels: Sequence[str], accept: Optional[Accept] = None) -> tuple[Optional[str], Optional[float]]:
-        for label in labels:
-            for r, c, _ in self.positions([label]):
-                value = self.value_at(r, c, label)
-                if value and (accept is None or accept(value)):
-                    return value, self.rows[r].conf
-        return None, None
-
     def find_after(self, anchors: Sequence[str], labels: Sequence[str], accept: Optional[Accept] = None) -> Optional[str]:
         """The first value of `labels` at or after the first anchor label
         (the 联系手机 that belongs to 从业地联系人, not to 法定代表人)."""
@@ -233,18 +225,6 @@ class Finder:
                                 return None
             return None
         return None
-
-    def state_of(self, labels: Sequence[str]) -> Optional[str]:
-        """Like find, but '' when the label is present with an empty value."""
-        seen_empty = False
-        for label in labels:
-            for r, c, _ in self.positions([label]):
-                value = self.value_at(r, c, label)
-                if value:
-                    return value
-                if value == "":
-                    seen_empty = True
-        return "" if seen_empty else None
 
 
 def _starts_with_label(cell: str, labels: Sequence[str]) -> bool:
