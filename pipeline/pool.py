@@ -17,6 +17,7 @@ import os
 import signal
 import time
 from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from .models import Limits, Record, UnknownFields
 from .validate import issue
 
 log = logging.getLogger("pipeline")
+OCR_THREADS_ENV = "PIPELINE_OCR_THREADS"  # read by extract/read/ocr.py (not imported here: it is heavy)
 
 
 @dataclass(frozen=True)
@@ -48,10 +50,12 @@ def _timed(work: Callable[[Job, Limits], Record], job: Job, limits: Limits) -> t
 
 
 def _init_worker(ocr_threads: int) -> None:
-    """Each worker's OCR engine gets its share of the cores, not all of them;
-    Ctrl+C is for the main process, which then finishes and shuts the pool."""
+    """Each worker's OCR engine gets one core (N workers use N cores: two
+    single-threaded engines read ~1.25x more pages than one engine with two
+    threads); Ctrl+C is for the main process, which then finishes and shuts
+    the pool."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ["PIPELINE_OCR_THREADS"] = str(ocr_threads)
+    os.environ[OCR_THREADS_ENV] = str(ocr_threads)
 
 
 def crash_record(job: Job, reason: str) -> Record:
@@ -61,13 +65,54 @@ def crash_record(job: Job, reason: str) -> Record:
                   status="rejected", ocr=False, received_on=job.received_on)
 
 
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
+
+
+def by_cost(jobs: Iterable[Job]) -> list[Job]:
+    """Photos first, then PDFs (which may be scans), largest first: the long
+    jobs start early, so the pool does not end waiting on one of them."""
+    def key(job: Job) -> tuple[int, int]:
+        suffix = job.path.suffix.lower()
+        try:
+            size = job.path.stat().st_size
+        except OSError:
+            size = 0
+        return (0 if suffix in IMAGE_SUFFIXES else 1 if suffix == ".pdf" else 2, -size)
+
+    return sorted(jobs, key=key)
+
+
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+def ocr_threads() -> int:
+    """Threads per worker's OCR engine: 1, or what PIPELINE_OCR_THREADS says."""
+    try:
+        return max(1, int(os.environ.get(OCR_THREADS_ENV) or 1))
+    except ValueError:
+        return 1
+
+
+@contextmanager
+def _one_ocr_thread() -> Iterator[None]:
+    """An inline worker's OCR engine also gets one core (see _init_worker),
+    unless PIPELINE_OCR_THREADS says otherwise."""
+    if os.environ.get(OCR_THREADS_ENV):
+        yield
+        return
+    os.environ[OCR_THREADS_ENV] = "1"
+    try:
+        yield
+    finally:
+        os.environ.pop(OCR_THREADS_ENV, None)
+
+
 class Reader:
     """Runs `build_record` for jobs: inline when workers == 1, else in a pool
-    kept for the reader's lifetime (each worker loads the OCR engine once)."""
+    kept for the reader's lifetime (each worker loads the OCR engine once).
+    Either way each worker uses one core: `workers` is the number of cores
+    a batch may take."""
 
     def __init__(self, workers: int, limits: Limits, work: Callable[[Job, Limits], Record] = read_job) -> None:
         self.workers = max(1, workers)
@@ -92,11 +137,12 @@ class Reader:
         if self.workers == 1:
             for job in jobs:
                 started = time.perf_counter()
-                record = self._inline(job)
+                with _one_ocr_thread():
+                    record = self._inline(job)
                 yield job, record, time.perf_counter() - started
             return
         orphans: list[Job] = []
-        yield from self._run(iter(jobs), orphans, window=2 * self.workers)
+        yield from self._run(iter(by_cost(jobs)), orphans, window=2 * self.workers)
         for job in orphans:  # what a dead worker may have held: one at a time, to find the culprit
             survivors: list[Job] = []
             done = list(self._run(iter([job]), survivors, window=1))
@@ -113,11 +159,16 @@ class Reader:
             log.exception("读取 %s 时发生内部错误", job.name)
             return crash_record(job, f"读取时发生内部错误（{type(exc).__name__}）：原件已留存，请联系管理员检查。")
 
+    def _drop_pool(self) -> None:
+        """A broken pool is shut; the next submit starts a new one."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = None
+
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            threads = max(1, default_workers() // self.workers)
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_init_worker, initargs=(threads,))
+                                             initializer=_init_worker, initargs=(ocr_threads(),))
         return self._pool
 
     def _run(self, jobs: Iterator[Job], orphans: list[Job], window: int) -> Iterator[tuple[Job, Record, float]]:
@@ -128,7 +179,13 @@ class Reader:
                 job = queue.popleft() if queue else next(jobs, None)
                 if job is None:
                     break
-                running[self._executor().submit(_timed, self.work, job, self.limits)] = job
+                try:
+                    running[self._executor().submit(_timed, self.work, job, self.limits)] = job
+                except BrokenProcessPool:  # a worker died since the last wait: this job did not start
+                    queue.appendleft(job)
+                    if running:
+                        break  # the wait below finds the futures the dead worker broke
+                    self._drop_pool()
             if not running:
                 return
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -141,9 +198,7 @@ class Reader:
                     orphans.append(job)
                     orphans.extend(running.values())
                     running.clear()
-                    if self._pool is not None:
-                        self._pool.shutdown(wait=False, cancel_futures=True)
-                    self._pool = None  # a new pool for what follows
+                    self._drop_pool()
                     break
                 except Exception as exc:
                     log.error("读取 %s 时发生内部错误：%s", job.name, exc)

@@ -255,7 +255,7 @@ needs_lo = pytest.mark.skipif(not CONVERTER.is_available(), reason=CONVERTER.una
 @pytest.fixture(scope="module")
 def pdfs(out, tmp_path_factory) -> dict[str, Path]:
     target = tmp_path_factory.mktemp("pdf")
-    with PdfConverter() as conv:
+    with PdfConverter(processes=2) as conv:  # two LibreOffice runs at once, each with its own profile
         made = conv.convert_many(out.values(), target)
     return {k: made[v] for k, v in out.items()}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.ledger import Ledger
 from pipeline.models import Limits
-from pipeline.pool import Job, Reader
+from pipeline.pool import Job, Reader, by_cost
 from pipeline.process import all_records
 from pipeline.settings import Settings
 from pipeline.watch import Watcher
@@ -52,3 +52,13 @@ def test_a_dying_worker_loses_no_file(tmp_path: Path) -> None:
     assert poison["status"] == "rejected" and "崩溃" in poison["issues"][0]["message"]
     assert Path(poison["archive"]).read_bytes() == (SAMPLES / "doc_0027.docx").read_bytes()
     assert list(settings.inbox.iterdir()) == []
+
+
+def test_the_pool_starts_photos_and_large_pdfs_first(tmp_path: Path) -> None:
+    """The long jobs go first, so that a batch does not end with one core
+    reading a photo while the other waits."""
+    sizes = {"a.docx": 10, "small.pdf": 100, "big.pdf": 5000, "photo.jpg": 50, "b.xlsx": 20000}
+    for name, size in sizes.items():
+        (tmp_path / name).write_bytes(b"x" * size)
+    jobs = [Job(path=tmp_path / n, received_on=dt.date(2021, 7, 5), name=n) for n in sizes]
+    assert [j.name for j in by_cost(jobs)] == ["photo.jpg", "big.pdf", "small.pdf", "b.xlsx", "a.docx"]

@@ -82,22 +82,41 @@ class OutputIndex:
 
 
 def regenerate(settings: Settings, ledger: Ledger, agencies: Iterable[str], new: Iterable[str]) -> list[Path]:
+    """Render the touched agencies' documents and convert them to PDF. The
+    agencies are taken in as many groups as there are workers: while one
+    group's PDFs are being made by LibreOffice, the next group renders."""
+    from .pdf import PdfConverter
+
     written: list[Path] = []
     bundles: list[tuple[Path, list[Path]]] = []
     index = OutputIndex(settings.state / "outputs.json", settings.forms)
-    for key in sorted(agencies):
-        records = [r for e in ledger.entries(agency=key) if (r := e.full_record())]
-        folder = settings.outbox / safe_name(_display_name(records) or key)
-        written += _forms(records, folder, index)
-        for report, scans in _work_reports(records, folder, index):
-            written.append(report)
-            bundles.append((report, scans))
-    index.save()
-    for sha in new:
-        entry = ledger.get(sha)
-        if entry and entry.record:
-            _receipt(settings, entry.full_record() or {})
-    _pdfs(written, bundles, settings.state / "pdf")
+    cache = settings.state / "pdf"
+    keys = sorted(agencies)
+    with PdfConverter(processes=settings.workers) as converter:
+        pdf_ok = bool(keys) and converter.is_available()
+        groups = [keys[i::settings.workers] for i in range(settings.workers)] if pdf_ok else [keys]
+        pending = []
+        for group in groups:
+            mine: list[Path] = []
+            for key in group:
+                records = [r for e in ledger.entries(agency=key) if (r := e.full_record())]
+                folder = settings.outbox / safe_name(_display_name(records) or key)
+                mine += _forms(records, folder, index)
+                for report, scans in _work_reports(records, folder, index):
+                    mine.append(report)
+                    bundles.append((report, scans))
+            written += mine
+            if pdf_ok:
+                pending.append(converter.submit(_to_convert(mine, bundles, cache)))
+        index.save()
+        for sha in new:
+            entry = ledger.get(sha)
+            if entry and entry.record:
+                _receipt(settings, entry.full_record() or {})
+        for future in pending:
+            future.result()
+    if pdf_ok:
+        _bundles(bundles, cache)
     return written
 
 
@@ -184,30 +203,34 @@ def _pdf_fresh(docx: Path) -> bool:
     return pdf.is_file() and pdf.stat().st_mtime_ns >= docx.stat().st_mtime_ns
 
 
-def _pdfs(written: list[Path], bundles: list[tuple[Path, list[Path]]], cache: Path) -> None:
-    """A PDF beside each document (one LibreOffice run for the batch, only
-    for documents that changed), and a filing bundle per half-year: the
-    工作报表 then that period's contracts (Word contracts as PDFs kept in
-    `cache`, made once)."""
-    if not written:
-        return
-    from .pdf import PdfConverter, bundle
+def _word_contracts(scans: Iterable[Path]) -> list[Path]:
+    return [p for p in scans if p.suffix.lower() in (".docx", ".doc")]
 
-    with PdfConverter() as converter:
-        if not converter.is_available():
-            return
-        stale = [p for p in written if not _pdf_fresh(p)]
-        pdfs = {p: p.with_suffix(".pdf") for p in written if p not in stale}
-        pdfs.update(converter.convert_many(stale))
-        word = sorted({p for _, scans in bundles for p in scans if p.suffix.lower() in (".docx", ".doc")})
-        cache.mkdir(parents=True, exist_ok=True)
-        todo = [p for p in word if not (cache / (p.stem + ".pdf")).is_file()]
-        if todo:
-            converter.convert_many(todo, cache)
+
+def _to_convert(documents: list[Path], bundles: list[tuple[Path, list[Path]]], cache: Path) -> dict[Path, Path]:
+    """What LibreOffice must make for these documents: a PDF beside each one
+    that changed, and, for their bundles, each Word contract as a PDF kept
+    in `cache` (made once)."""
+    todo = {p: p.parent for p in documents if not _pdf_fresh(p)}
+    mine = set(documents)
     for report, scans in bundles:
-        pdf = pdfs.get(report)
-        if pdf is None:
+        if report in mine:
+            todo.update({p: cache for p in _word_contracts(scans) if not (cache / (p.stem + ".pdf")).is_file()})
+    if todo:
+        cache.mkdir(parents=True, exist_ok=True)
+    return todo
+
+
+def _bundles(bundles: list[tuple[Path, list[Path]]], cache: Path) -> None:
+    """A filing bundle per half-year: the 工作报表 then that period's
+    contracts, remade only when one of its parts is newer."""
+    from .pdf import bundle
+
+    for report, scans in bundles:
+        pdf = report.with_suffix(".pdf")
+        if not _pdf_fresh(report):
             continue
+        word = set(_word_contracts(scans))
         parts = [cache / (p.stem + ".pdf") if p in word else p for p in scans]
         parts = [p for p in parts if p.is_file() and p.suffix.lower() not in (".docx", ".doc")]
         target = report.with_name(report.stem.replace("工作报表", "备案材料") + ".pdf")

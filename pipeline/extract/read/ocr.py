@@ -65,7 +65,7 @@ class OcrUnavailableError(UnreadableError):
 
 
 # --------------------------------------------------------------------------- engine
-_ENGINE = None
+_ENGINES: dict[int, object] = {}  # thread count -> engine
 THREADS_ENV = "PIPELINE_OCR_THREADS"  # threads per OCR engine; unset: onnxruntime decides
 _ENGINE_LOCK = threading.RLock()  # creation, and each pass (detector settings are per call)
 
@@ -121,16 +121,17 @@ def is_available() -> bool:
 
 
 def engine():
-    """The process-wide rapidocr engine (created on first use)."""
-    global _ENGINE
-    if _ENGINE is None:
-        with _ENGINE_LOCK:
-            if _ENGINE is None:
-                _ENGINE = _make_engine()
-    return _ENGINE
+    """The process-wide rapidocr engine (created on first use) for the
+    thread count PIPELINE_OCR_THREADS asks for (the worker pool sets it)."""
+    value = os.environ.get(THREADS_ENV, "")
+    threads = int(value) if value.isdigit() else 0
+    with _ENGINE_LOCK:
+        if threads not in _ENGINES:
+            _ENGINES[threads] = _make_engine(threads)
+        return _ENGINES[threads]
 
 
-def _make_engine():
+def _make_engine(threads: int = 0):
     try:
         from rapidocr import RapidOCR
     except ImportError as exc:  # pragma: no cover
@@ -149,8 +150,7 @@ def _make_engine():
         "Cls.model_path": str(paths["cls"]),
         "Rec.model_path": str(paths["rec"]),
     }
-    threads = int(os.environ.get(THREADS_ENV, "0") or 0)
-    if threads > 0:  # set by the worker pool: the cores are shared between workers
+    if threads > 0:  # set by the worker pool: one core per worker
         params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
         params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
     return RapidOCR(params=params)
