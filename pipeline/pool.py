@@ -58,6 +58,16 @@ def _init_worker(ocr_threads: int) -> None:
     os.environ[OCR_THREADS_ENV] = str(ocr_threads)
 
 
+def _warm() -> None:
+    """What a worker imports before its first file (the OCR engine waits for
+    the first scan)."""
+    import pipeline.extract  # noqa: F401
+    import pipeline.extract.read.docx  # noqa: F401
+    import pipeline.extract.read.pdf  # noqa: F401
+
+    time.sleep(0.2)  # let the next warm-up go to another worker
+
+
 def crash_record(job: Job, reason: str) -> Record:
     problem = issue("UNREADABLE", None, reason)
     digest = job.sha256 or sha256_of(job.path)
@@ -151,6 +161,13 @@ class Reader:
             else:
                 log.error("处理 %s 时工作进程两次崩溃，已留存原件。", job.name)
                 yield job, crash_record(job, "处理该文件时工作进程崩溃（已重试）：原件已留存，请联系管理员检查该文件。"), 0.0
+
+    def warm(self) -> None:
+        """Start the workers now, not at the first file (the watcher calls
+        this at start-up, so the first filing does not wait for them)."""
+        if self.workers > 1:
+            for _ in range(self.workers):
+                self._executor().submit(_warm)
 
     def _inline(self, job: Job) -> Record:
         try:

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
+from .background import BackgroundHook
 from .inbox import Stability, scan
 from .ledger import Ledger
 from .pool import Reader
@@ -67,7 +68,9 @@ class Watcher:
         check_layout(settings)
         settings.inbox.mkdir(parents=True, exist_ok=True)
         self.settings = settings
-        self.processor = Processor(settings, ledger, on_batch)
+        # documents and the digest are made in the background: intake never waits for LibreOffice
+        self.outputs = BackgroundHook(on_batch, settings.ledger_path) if on_batch is not None else None
+        self.processor = Processor(settings, ledger, self.outputs)
         self.stability = Stability(settings.stable_seconds)
         self.received_on = received_on
         self.reader = Reader(settings.workers, settings.limits)
@@ -89,7 +92,10 @@ class Watcher:
         return len(ready)
 
     def close(self) -> None:
+        """Stop the pool; finish the documents already asked for."""
         self.reader.close()
+        if self.outputs is not None:
+            self.outputs.close()
 
     def run_once(self, progress: Optional[Callable[[int], None]] = None) -> int:
         """Process everything in the inbox now, waiting for files still being written."""
@@ -108,6 +114,9 @@ class Watcher:
         return done
 
     def run(self, stop: threading.Event) -> None:
+        self.reader.warm()
+        if self.outputs is not None:  # bring the outbox up to date (after a crash, or new templates)
+            self.outputs(self.processor.ledger, set(self.processor.ledger.agencies()), [])
         hints = _Hints()
         observer = _start(self.settings, hints)
         last_scan = last_try = 0.0

@@ -128,12 +128,12 @@ def test_work_report_against_contracts(tmp_path: Path) -> None:
 
 
 @contextlib.contextmanager
-def running_watcher(settings: Settings):
+def running_watcher(settings: Settings, on_batch=None):
     """A watcher running in a thread; yields its ledger, stops on exit."""
     settings.inbox.mkdir(parents=True, exist_ok=True)
     ledger = Ledger(settings.ledger_path)
     stop = threading.Event()
-    thread = threading.Thread(target=Watcher(settings, ledger).run, args=(stop,))
+    thread = threading.Thread(target=Watcher(settings, ledger, on_batch).run, args=(stop,))
     thread.start()
     try:
         yield ledger
@@ -164,6 +164,58 @@ def test_file_written_slowly_is_read_only_when_complete(tmp_path: Path) -> None:
     assert len(records) == 1
     assert records[0]["sha256"] == hashlib.sha256(data).hexdigest()
     assert records[0]["kind"] == "contract"
+
+
+def wait_recorded(ledger: Ledger, count: int, seconds: float = 30) -> bool:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if len(list(all_records(ledger))) >= count:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_intake_goes_on_while_documents_are_generated(tmp_path: Path) -> None:
+    """LibreOffice may take a minute over a big batch: a filing dropped
+    meanwhile is recorded at once, and its documents follow."""
+    s = settings_for(tmp_path)
+    release, calls = threading.Event(), []
+
+    def slow_outputs(ledger, agencies, new):
+        calls.append(set(new))
+        release.wait(60)
+
+    with running_watcher(s, slow_outputs) as ledger:
+        shutil.copy(SAMPLES / "doc_0001.docx", s.inbox / "a.docx")
+        assert wait_recorded(ledger, 1)
+        while len(calls) < 2:  # the start-up refresh, then the first batch's documents
+            time.sleep(0.05)
+        shutil.copy(SAMPLES / "doc_0010.pdf", s.inbox / "b.pdf")
+        assert wait_recorded(ledger, 2), "the second filing waited for the first one's documents"
+        assert not release.is_set()
+        shas = {r["source"]: r["sha256"] for r in all_records(ledger)}
+        release.set()
+    assert calls[1] == {shas["a.docx"]} and calls[2] == {shas["b.pdf"]}  # b's documents were made after all
+
+
+def test_a_failing_generation_never_stops_intake(tmp_path: Path) -> None:
+    s = settings_for(tmp_path)
+    calls = []
+
+    def broken_outputs(ledger, agencies, new):
+        calls.append(set(new))
+        raise OSError("磁盘已满")
+
+    with running_watcher(s, broken_outputs) as ledger:
+        shutil.copy(SAMPLES / "doc_0001.docx", s.inbox / "a.docx")
+        assert wait_recorded(ledger, 1)
+        shutil.copy(SAMPLES / "doc_0010.pdf", s.inbox / "b.pdf")
+        assert wait_recorded(ledger, 2)
+        deadline = time.time() + 20
+        while time.time() < deadline and not any(len(c) == 2 for c in calls):
+            time.sleep(0.05)
+        shas = {r["sha256"] for r in all_records(ledger)}
+    assert {frozenset(c) for c in calls} >= {frozenset(shas)}  # the failed run's filings were asked for again
 
 
 def test_watcher_under_polling_picks_files_up(tmp_path: Path) -> None:
