@@ -191,22 +191,24 @@ def reprocess(settings: Settings, ledger: Ledger, kind: Optional[str] = None, si
               progress: Optional[Callable[[int, int], None]] = None, on_batch: Optional[BatchHook] = None) -> int:
     """Re-read archived originals with today's extractors (in the worker
     pool); update their records, cross-checks and outputs once at the end."""
-    entries = {e.sha256: e for e in ledger.entries(kind=kind) if since is None or e.received_on >= since}
-    jobs = []
-    for entry in entries.values():
+    jobs, before = [], {}  # before: sha -> (agency, folder) of the old record; not the records themselves
+    for entry in ledger.entries(kind=kind):
+        if since is not None and entry.received_on < since:
+            continue
         if entry.archive and Path(entry.archive).exists():
             jobs.append(Job(path=Path(entry.archive), received_on=entry.received_on, name=entry.source, sha256=entry.sha256))
+            before[entry.sha256] = (agency_of(entry.record or {}), (entry.record or {}).get("folder"))
         else:
             log.warning("原件缺失，跳过：%s", entry.source)
     touched: set[str] = set()
     done: list[str] = []
     with Reader(settings.workers, settings.limits) as reader:
         for n, (job, record, _) in enumerate(reader.map(jobs), 1):
-            entry = entries[job.sha256]
+            old_agency, folder = before.pop(job.sha256)
             rec = record.to_json_dict()
-            rec["folder"] = (entry.record or {}).get("folder")
+            rec["folder"] = folder
             ledger.update_record(job.sha256, rec, agency_of(rec))
-            touched.update(k for k in (agency_of(entry.record or {}), agency_of(rec)) if k)
+            touched.update(k for k in (old_agency, agency_of(rec)) if k)
             done.append(job.sha256)
             if progress:
                 progress(n, len(jobs))
