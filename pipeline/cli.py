@@ -149,7 +149,16 @@ def reprocess(state: Optional[Path] = StateOpt, outbox: Optional[Path] = OutboxO
     _logging(settings.log_format)
     ledger = Ledger(settings.ledger_path)
     try:
-        n = run(settings, ledger, kind, _date(since), on_batch=_outputs(settings))
+        hook = _outputs(settings)
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("重新处理中", total=None)
+                n = run(settings, ledger, kind, _date(since), on_batch=hook,
+                        progress=lambda done, total: bar.update(task, completed=done, total=total))
+        else:
+            n = run(settings, ledger, kind, _date(since), on_batch=hook)
         typer.echo(f"完成：重新处理 {n} 个文件。", err=True)
     finally:
         ledger.close()
