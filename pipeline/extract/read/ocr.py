@@ -150,9 +150,12 @@ def _make_engine(threads: int = 0):
         "Cls.model_path": str(paths["cls"]),
         "Rec.model_path": str(paths["rec"]),
     }
-    if threads > 0:  # set by the worker pool: one core per worker
+    if threads > 0:  # set by the worker pool: one core per worker, for OpenCV's own thread pool too
         params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
         params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
+        import cv2
+
+        cv2.setNumThreads(threads)
     return RapidOCR(params=params)
 
 
@@ -164,6 +167,7 @@ def ocr_image(img: Image.Image, limits: Limits, *, suppress_seals: bool = True) 
         raise LimitExceededError(
             f"图片像素过多（{w}×{h}，上限 {limits.max_pixels // 1_000_000} 百万像素）：请降低分辨率后重新提交。"
         )
+    engine()  # made before the image work: it sets how many threads OpenCV may use
     rgb = _to_rgb(img)
     gray = preprocess(rgb, suppress_seals=suppress_seals)
     return _ocr_gray(gray)
