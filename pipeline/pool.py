@@ -78,18 +78,16 @@ def crash_record(job: Job, reason: str) -> Record:
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
 
 
-def by_cost(jobs: Iterable[Job]) -> list[Job]:
-    """Photos first, then PDFs (which may be scans), largest first: the long
-    jobs start early, so the pool does not end waiting on one of them."""
-    def key(job: Job) -> tuple[int, int]:
-        suffix = job.path.suffix.lower()
-        try:
-            size = job.path.stat().st_size
-        except OSError:
-            size = 0
-        return (0 if suffix in IMAGE_SUFFIXES else 1 if suffix == ".pdf" else 2, -size)
-
-    return sorted(jobs, key=key)
+def cost_order(path: Path) -> tuple[int, int]:
+    """Sort key that puts the long jobs first: photos, then PDFs (which may
+    be scans), largest first. A batch in this order does not end with one
+    core reading a photo while the others wait."""
+    suffix = path.suffix.lower()
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    return (0 if suffix in IMAGE_SUFFIXES else 1 if suffix == ".pdf" else 2, -size)
 
 
 def default_workers() -> int:
@@ -143,7 +141,8 @@ class Reader:
 
     def map(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Record, float]]:
         """(job, record, seconds spent reading it) for every job, in the
-        order they finish."""
+        order they finish. `jobs` is consumed as the pool has room, so a
+        generator that claims files lets the first ones be read meanwhile."""
         if self.workers == 1:
             for job in jobs:
                 started = time.perf_counter()
@@ -152,7 +151,7 @@ class Reader:
                 yield job, record, time.perf_counter() - started
             return
         orphans: list[Job] = []
-        yield from self._run(iter(by_cost(jobs)), orphans, window=2 * self.workers)
+        yield from self._run(iter(jobs), orphans, window=2 * self.workers)
         for job in orphans:  # what a dead worker may have held: one at a time, to find the culprit
             survivors: list[Job] = []
             done = list(self._run(iter([job]), survivors, window=1))

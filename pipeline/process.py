@@ -10,14 +10,14 @@ import logging
 import os
 import shutil
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from .crosscheck import agency_key, agency_of, cross_issues
 from .flow import sha256_of
 from .inbox import display_name, folder_hint, refusal
 from .names import safe_name
 from .ledger import Ledger, fsync_dir
-from .pool import Job, Reader
+from .pool import Job, Reader, cost_order
 from .models import STATUS_ZH, Record
 from .settings import Settings
 
@@ -74,19 +74,22 @@ class Processor:
         """Read a batch of complete files (in the reader's pool) and record
         each as it finishes. Two files with the same bytes in one batch: the
         second waits for the next round, where it is a duplicate."""
-        jobs, seen = [], set()
-        for path, day in items:
-            job = self.prepare(path, day)
-            if job is None:
-                continue
-            if job.sha256 in seen:
-                self.deferred.append(path)
-                continue
-            seen.add(job.sha256)
-            jobs.append(job)
-        for job, record, seconds in reader.map(jobs):
+        claimed: set[str] = set()
+
+        def jobs() -> Iterator[Job]:  # claimed one by one as the pool has room: reading starts at once
+            for path, day in sorted(items, key=lambda item: cost_order(item[0])):
+                job = self.prepare(path, day)
+                if job is None:
+                    continue
+                if job.sha256 in claimed:
+                    self.deferred.append(path)
+                    continue
+                claimed.add(job.sha256)
+                yield job
+
+        for job, record, seconds in reader.map(jobs()):
             self.commit(job, record, seconds)
-        return len(jobs)
+        return len(claimed)
 
     def _settle_known(self, path: Path, sha: str, name: str) -> None:
         """A content already on record: finish an interrupted move, or keep
@@ -200,6 +203,7 @@ def reprocess(settings: Settings, ledger: Ledger, kind: Optional[str] = None, si
             before[entry.sha256] = (agency_of(entry.record or {}), (entry.record or {}).get("folder"))
         else:
             log.warning("原件缺失，跳过：%s", entry.source)
+    jobs.sort(key=lambda job: cost_order(job.path))
     touched: set[str] = set()
     done: list[str] = []
     with Reader(settings.workers, settings.limits) as reader:

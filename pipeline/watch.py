@@ -99,6 +99,7 @@ class Watcher:
 
     def run_once(self, progress: Optional[Callable[[int], None]] = None) -> int:
         """Process everything in the inbox now, waiting for files still being written."""
+        self.reader.warm()  # the workers start while the inbox is scanned
         self._rescan()
         done = 0
         try:
