@@ -1,6 +1,6 @@
 """Benchmark of the OCR path, run by hand:
 
-    .venv/bin/python bench/bench_ocr.py [--runs 3] [--dpi 200] [--files doc_0009.pdf ...]
+    .venv/bin/python bench/bench_ocr.py [--runs 3] [--dpi 200] [--threads 1] [--files doc_0009.pdf ...]
     .venv/bin/python bench/bench_ocr.py --recall      # value recall, with/without seal suppression
 
 Renders every page of the scanned samples (truth.json rendering "scan" or
@@ -134,7 +134,11 @@ def main() -> None:
     ap.add_argument("--dpi", type=int, default=Limits().ocr_dpi, help="limits.ocr_dpi (the rendering cap)")
     ap.add_argument("--files", nargs="*", default=[])
     ap.add_argument("--recall", action="store_true", help="measure value recall instead of speed")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="threads of both engines (1: as in each worker of the pool; 0: onnxruntime's default)")
     args = ap.parse_args()
+    if args.threads:
+        os.environ[ocr.THREADS_ENV] = str(args.threads)
     limits = Limits(ocr_dpi=args.dpi)
     if args.recall:
         recall(args, limits)
@@ -148,7 +152,11 @@ def main() -> None:
 
     from rapidocr import RapidOCR
 
-    bare = RapidOCR(params={"Global.log_level": "critical"})  # rapidocr as installed, defaults
+    params = {"Global.log_level": "critical"}  # rapidocr as installed, defaults
+    if args.threads:
+        params.update({"EngineConfig.onnxruntime.intra_op_num_threads": args.threads,
+                       "EngineConfig.onnxruntime.inter_op_num_threads": 1})
+    bare = RapidOCR(params=params)
     arrays = [np.asarray(im.convert("RGB"))[:, :, ::-1].copy() for _, im in pages]  # BGR, as rapidocr wants
     # warm up both (model loading, first-inference allocations)
     ocr.ocr_image(pages[0][1], limits)
@@ -179,7 +187,8 @@ def main() -> None:
 
     p, b, pre = statistics.median(pipe_runs), statistics.median(bare_runs), statistics.median(prep_runs)
     print()
-    print(f"median of {args.runs} runs, {len(pages)} pages (dpi cap {args.dpi}), {affinity} cores:")
+    print(f"median of {args.runs} runs, {len(pages)} pages (dpi cap {args.dpi}), {affinity} cores, "
+          f"engine threads {args.threads or 'default'}:")
     print(f"  pipeline ocr_image : {p:.2f} s/page")
     print(f"  bare rapidocr      : {b:.2f} s/page")
     print(f"  ratio              : {p / b:.2f}  (target <= 1.20)")
