@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np
 from PIL import Image
 
-from pipeline.extract.read import ocr
+from pipeline.extract.read import OCR_THREADS_ENV, ocr
 from pipeline.models import Document, Limits
 
 SAMPLES = ROOT / "tests" / "data" / "samples"
@@ -138,7 +138,7 @@ def main() -> None:
                     help="threads of both engines (1: as in each worker of the pool; 0: onnxruntime's default)")
     args = ap.parse_args()
     if args.threads:
-        os.environ[ocr.THREADS_ENV] = str(args.threads)
+        os.environ[OCR_THREADS_ENV] = str(args.threads)
     limits = Limits(ocr_dpi=args.dpi)
     if args.recall:
         recall(args, limits)

@@ -265,8 +265,8 @@ def batch_stage(files: list[Path], batch: int, runs: int) -> None:
         for name, env in BATCH_CONFIGS.items():
             with tempfile.TemporaryDirectory() as tmp:
                 fill_inbox(Path(tmp) / "inbox", files, batch)
-                t, _ = run_measured("process", "--inbox", str(Path(tmp) / "inbox"), "--outbox", str(Path(tmp) / "out"),
-                                    "--state", str(Path(tmp) / "state"), env={**env, "PIPELINE_STABLE_SECONDS": "0"})
+                t = run_cli("process", "--inbox", str(Path(tmp) / "inbox"), "--outbox", str(Path(tmp) / "out"),
+                            "--state", str(Path(tmp) / "state"), env={**env, "PIPELINE_STABLE_SECONDS": "0"})
                 times[name].append(t)
     median = {name: statistics.median(ts) for name, ts in times.items()}
     for name, t in median.items():

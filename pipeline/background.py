@@ -14,12 +14,11 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Callable
 
 from .ledger import Ledger
+from .process import BatchHook
 
 log = logging.getLogger("pipeline")
-BatchHook = Callable[[Ledger, set[str], list[str]], None]
 
 
 class BackgroundHook:
@@ -29,7 +28,6 @@ class BackgroundHook:
         self._agencies: set[str] = set()
         self._new: dict[str, None] = {}  # ordered set
         self._pending = False
-        self._busy = False
         self._closing = False
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._loop, name="outputs", daemon=True)
@@ -42,11 +40,6 @@ class BackgroundHook:
             self._new.update(dict.fromkeys(new))
             self._pending = True
             self._cond.notify_all()
-
-    def wait(self) -> None:
-        """Until everything queued so far has been generated."""
-        with self._cond:
-            self._cond.wait_for(lambda: not self._pending and not self._busy)
 
     def close(self) -> None:
         """Finish what is queued, then stop the thread."""
@@ -64,7 +57,7 @@ class BackgroundHook:
                     if not self._pending:
                         return
                     agencies, new = self._agencies, self._new
-                    self._agencies, self._new, self._pending, self._busy = set(), {}, False, True
+                    self._agencies, self._new, self._pending = set(), {}, False
                 try:
                     self.hook(ledger, agencies, list(new))
                 except Exception:  # a failed run is logged; its agencies are tried again with the next request
@@ -72,9 +65,5 @@ class BackgroundHook:
                     with self._cond:
                         self._agencies |= agencies
                         self._new = {**new, **self._new}
-                finally:
-                    with self._cond:
-                        self._busy = False
-                        self._cond.notify_all()
         finally:
             ledger.close()

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
+from .extract.read import OCR_THREADS_ENV, READERS, ocr_threads_asked
 from .flow import build_record, sha256_of
 from .models import Limits, Record, UnknownFields
 from .validate import issue
 
 log = logging.getLogger("pipeline")
-OCR_THREADS_ENV = "PIPELINE_OCR_THREADS"  # read by extract/read/ocr.py (not imported here: it is heavy)
 
 
 @dataclass(frozen=True)
@@ -75,19 +75,16 @@ def crash_record(job: Job, reason: str) -> Record:
                   status="rejected", ocr=False, received_on=job.received_on)
 
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
-
-
 def cost_order(path: Path) -> tuple[int, int]:
     """Sort key that puts the long jobs first: photos, then PDFs (which may
     be scans), largest first. A batch in this order does not end with one
     core reading a photo while the others wait."""
-    suffix = path.suffix.lower()
+    reader = READERS.get(path.suffix.lower())
     try:
         size = path.stat().st_size
     except OSError:
         size = 0
-    return (0 if suffix in IMAGE_SUFFIXES else 1 if suffix == ".pdf" else 2, -size)
+    return (0 if reader == "image" else 1 if reader == "pdf" else 2, -size)
 
 
 def default_workers() -> int:
@@ -96,17 +93,14 @@ def default_workers() -> int:
 
 def ocr_threads() -> int:
     """Threads per worker's OCR engine: 1, or what PIPELINE_OCR_THREADS says."""
-    try:
-        return max(1, int(os.environ.get(OCR_THREADS_ENV) or 1))
-    except ValueError:
-        return 1
+    return ocr_threads_asked() or 1
 
 
 @contextmanager
 def _one_ocr_thread() -> Iterator[None]:
     """An inline worker's OCR engine also gets one core (see _init_worker),
     unless PIPELINE_OCR_THREADS says otherwise."""
-    if os.environ.get(OCR_THREADS_ENV):
+    if ocr_threads_asked():
         yield
         return
     os.environ[OCR_THREADS_ENV] = "1"

@@ -2,7 +2,8 @@
 
 One `soffice --convert-to pdf` run converts many files (LibreOffice's start
 costs ~3 s, each further file ~0.25 s), with a private profile that the
-converter keeps for its lifetime; several runs go at once, one per core. A conversion failure is logged and gives
+converter keeps for its lifetime; several runs go at once, one per core.
+A conversion failure is logged and gives
 None: it never blocks the DOCX. `bundle` puts a work report's PDF in front of
 its period's contract scans, one bookmark per document.
 """
@@ -167,14 +168,11 @@ class PdfConverter:
 
     def _scratch_dir(self) -> Path:
         with self._lock:
-            return self._make_scratch()
-
-    def _make_scratch(self) -> Path:
-        if self._scratch is None:
-            self._scratch = Path(tempfile.mkdtemp(prefix="pipeline-soffice-"))
-            weakref.finalize(self, shutil.rmtree, str(self._scratch), True)  # if close() is never called
-            (self._scratch / "fonts.conf").write_text(FONTS_CONF % _aliases(), encoding="utf-8")
-        return self._scratch
+            if self._scratch is None:
+                self._scratch = Path(tempfile.mkdtemp(prefix="pipeline-soffice-"))
+                weakref.finalize(self, shutil.rmtree, str(self._scratch), True)  # if close() is never called
+                (self._scratch / "fonts.conf").write_text(FONTS_CONF % _aliases(), encoding="utf-8")
+            return self._scratch
 
     def close(self) -> None:
         if self._threads is not None:

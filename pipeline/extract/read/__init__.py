@@ -8,6 +8,7 @@ for a file it cannot read. A new format is one new module and one table row.
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from types import ModuleType
 
@@ -33,6 +34,16 @@ READERS: dict[str, str] = {
     ".bmp": "image",
     ".txt": "plaintext",
 }
+
+
+OCR_THREADS_ENV = "PIPELINE_OCR_THREADS"  # threads per OCR engine (the worker pool sets it)
+
+
+def ocr_threads_asked() -> int:
+    """The thread count PIPELINE_OCR_THREADS asks of an OCR engine; 0 when
+    unset or not a number (onnxruntime then decides)."""
+    value = os.environ.get(OCR_THREADS_ENV, "").strip()
+    return int(value) if value.isdigit() else 0
 
 
 def sniff(path: Path) -> str | None:

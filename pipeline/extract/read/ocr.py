@@ -35,7 +35,6 @@ The engine is created once per process, on first use (never at import).
 from __future__ import annotations
 
 import math
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +45,7 @@ from PIL import Image
 from ...errors import LimitExceededError, UnreadableError
 from ...models import Block, Limits, Page
 from ..text import clean
+from . import ocr_threads_asked
 from .ocr_layout import _Box, find_tables, layout  # noqa: F401  (find_tables: used by the tests)
 from .scan_prep import MAX_SIDE, _to_rgb, estimate_skew, normalised_gray, preprocess, rotate  # noqa: F401
 
@@ -66,7 +66,6 @@ class OcrUnavailableError(UnreadableError):
 
 # --------------------------------------------------------------------------- engine
 _ENGINES: dict[int, object] = {}  # thread count -> engine
-THREADS_ENV = "PIPELINE_OCR_THREADS"  # threads per OCR engine; unset: onnxruntime decides
 _ENGINE_LOCK = threading.RLock()  # creation, and each pass (detector settings are per call)
 
 # file names in rapidocr 3.x's wheel (fallback if its model table cannot be read)
@@ -123,8 +122,7 @@ def is_available() -> bool:
 def engine():
     """The process-wide rapidocr engine (created on first use) for the
     thread count PIPELINE_OCR_THREADS asks for (the worker pool sets it)."""
-    value = os.environ.get(THREADS_ENV, "")
-    threads = int(value) if value.isdigit() else 0
+    threads = ocr_threads_asked()
     with _ENGINE_LOCK:
         if threads not in _ENGINES:
             _ENGINES[threads] = _make_engine(threads)
