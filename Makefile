@@ -1,12 +1,12 @@
 # Two commands do everything on a fresh machine with Python 3.11+:
 #   make run   – set up .venv, install, start the watcher on inbox/ -> outbox/
-#   make test  – set up .venv, install, run the whole suite
+#   make test  – set up .venv, install, run ruff, mypy and the whole suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup clean
+.PHONY: run test lint setup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,15 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/pipeline watch --inbox inbox --outbox outbox --state state
 
-test: $(STAMP)
+# ruff, then mypy, then the suite (pyproject.toml holds their settings); with
+# CI=true a test whose LibreOffice, CJK font, Chromium or OCR models are
+# missing fails instead of skipping (tests/conftest.py)
+test: lint
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline tests bench scripts
+	$(BIN)/mypy pipeline
 
 clean:
 	rm -rf $(VENV)

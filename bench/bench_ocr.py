@@ -31,11 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np
-from PIL import Image
+import numpy as np  # noqa: E402  (after the sys.path line)
+from PIL import Image  # noqa: E402  (after the sys.path line)
 
-from pipeline.extract.read import OCR_THREADS_ENV, ocr
-from pipeline.models import Document, Limits
+from pipeline.extract.read import OCR_THREADS_ENV, ocr  # noqa: E402  (after the sys.path line)
+from pipeline.models import Document, Limits  # noqa: E402  (after the sys.path line)
 
 SAMPLES = ROOT / "tests" / "data" / "samples"
 

@@ -305,7 +305,7 @@ def latency_stage(files: list[Path], runs: int) -> None:
     PDFs made after each batch), one text filing dropped after another."""
     import threading
 
-    from pipeline.generate.outputs import batch_hook
+    from pipeline.batch import outputs_for
     from pipeline.ledger import Ledger
     from pipeline.settings import Settings
     from pipeline.watch import Watcher
@@ -317,7 +317,7 @@ def latency_stage(files: list[Path], runs: int) -> None:
                             stable_seconds=1.0)
         ledger = Ledger(settings.ledger_path)
         stop = threading.Event()
-        watcher = Watcher(settings, ledger, batch_hook(settings))
+        watcher = Watcher(settings, ledger, outputs_for(settings))
         thread = threading.Thread(target=watcher.run, args=(stop,))
         thread.start()
         time.sleep(3.0)  # the pool's workers start

@@ -1,11 +1,12 @@
-"""The batch hook (documents, PDFs, digest) in a background thread, so that
-the watcher goes on taking in files while LibreOffice works: a filing is in
-the ledger within a second of being written, whatever is being generated.
+"""The output half of each batch (documents, PDFs, digest) in a background
+thread, so that the watcher goes on taking in files while LibreOffice
+works: a filing is in the ledger within a second of being written, whatever
+is being generated.
 
 Requests that arrive while the thread is busy are merged into one (the
 union of agencies and of new filings), so a burst of small batches costs
 one generation run. The thread reads the ledger through its own connection.
-A hook that fails is logged and tried again with the next request; it never
+A run that fails is logged and tried again with the next request; it never
 stops the intake.
 """
 
@@ -15,15 +16,17 @@ import logging
 import threading
 from pathlib import Path
 
+from .batch import Outputs
 from .ledger import Ledger
-from .process import BatchHook
 
 log = logging.getLogger("pipeline")
 
 
-class BackgroundHook:
-    def __init__(self, hook: BatchHook, ledger_path: Path) -> None:
-        self.hook = hook
+class BackgroundOutputs:
+    """A `batch.Publish` that runs `outputs` in its own thread."""
+
+    def __init__(self, outputs: Outputs, ledger_path: Path) -> None:
+        self.outputs = outputs
         self.ledger_path = ledger_path
         self._agencies: set[str] = set()
         self._new: dict[str, None] = {}  # ordered set
@@ -33,8 +36,8 @@ class BackgroundHook:
         self._thread = threading.Thread(target=self._loop, name="outputs", daemon=True)
         self._thread.start()
 
-    def __call__(self, ledger: Ledger, agencies: set[str], new: list[str]) -> None:
-        """Queue a generation run (the caller's ledger is not used here)."""
+    def __call__(self, agencies: set[str], new: list[str]) -> None:
+        """Queue a generation run."""
         with self._cond:
             self._agencies |= agencies
             self._new.update(dict.fromkeys(new))
@@ -59,7 +62,7 @@ class BackgroundHook:
                     agencies, new = self._agencies, self._new
                     self._agencies, self._new, self._pending = set(), {}, False
                 try:
-                    self.hook(ledger, agencies, list(new))
+                    self.outputs(ledger, agencies, list(new))
                 except Exception:  # a failed run is logged; its agencies are tried again with the next request
                     log.exception("生成文书或汇总时出错（下次处理文件时重试）")
                     with self._cond:

@@ -65,18 +65,17 @@ def _settings(**options: object):
 
 
 def _logging(fmt: str) -> None:
-    import logging
+    from .logs import setup_logging
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    setup_logging(fmt)
 
 
 def _outputs(settings):
-    """The batch hook that regenerates outputs, when generation is available."""
-    try:
-        from .generate.outputs import batch_hook
-    except ImportError:
-        return None
-    return batch_hook(settings)
+    """The output half of each batch (documents, digest); None, and the log
+    says why, when this installation cannot make documents."""
+    from .batch import outputs_for
+
+    return outputs_for(settings)
 
 
 InboxOpt = typer.Option(None, "--inbox", help="收件目录（默认 inbox/，或 PIPELINE_INBOX）")
@@ -142,23 +141,23 @@ def reprocess(state: Optional[Path] = StateOpt, outbox: Optional[Path] = OutboxO
               kind: Optional[str] = typer.Option(None, "--kind", help="只重新处理此类别"),
               since: Optional[str] = typer.Option(None, "--since", help="只重新处理此日期（含）之后收到的文件")) -> None:
     """用当前的提取程序重新读取已存档的原件，并更新记录与输出。"""
+    from .batch import reprocess as run
     from .ledger import Ledger
-    from .process import reprocess as run
 
     settings = _settings(state=state, outbox=outbox)
     _logging(settings.log_format)
     ledger = Ledger(settings.ledger_path)
     try:
-        hook = _outputs(settings)
+        outputs = _outputs(settings)
         if sys.stderr.isatty():
             from rich.progress import Progress
 
             with Progress(transient=True) as bar:
                 task = bar.add_task("重新处理中", total=None)
-                n = run(settings, ledger, kind, _date(since), on_batch=hook,
+                n = run(settings, ledger, kind, _date(since), outputs=outputs,
                         progress=lambda done, total: bar.update(task, completed=done, total=total))
         else:
-            n = run(settings, ledger, kind, _date(since), on_batch=hook)
+            n = run(settings, ledger, kind, _date(since), outputs=outputs)
         typer.echo(f"完成：重新处理 {n} 个文件。", err=True)
     finally:
         ledger.close()
@@ -168,13 +167,12 @@ def reprocess(state: Optional[Path] = StateOpt, outbox: Optional[Path] = OutboxO
 def records(state: Optional[Path] = StateOpt) -> None:
     """输出台账中的全部记录（JSON Lines）。"""
     from .ledger import Ledger
-    from .process import all_records
 
     settings = _settings(state=state)
     ledger = Ledger(settings.ledger_path, lock=False)
     try:
-        for rec in all_records(ledger):
-            sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        for rec in ledger.records():
+            sys.stdout.write(json.dumps(rec.to_json_dict(), ensure_ascii=False) + "\n")
     finally:
         ledger.close()
 
@@ -187,12 +185,11 @@ def digest(state: Optional[Path] = StateOpt, outbox: Optional[Path] = OutboxOpt,
 
     from .digest import refresh_digest
     from .ledger import Ledger
-    from .process import all_records
 
     settings = _settings(state=state, outbox=outbox)
     ledger = Ledger(settings.ledger_path, lock=False)
     try:
-        book, page = refresh_digest(settings.outbox, list(all_records(ledger)), _date(as_of) or dt.date.today())
+        book, page = refresh_digest(settings.outbox, list(ledger.records()), _date(as_of) or dt.date.today())
     finally:
         ledger.close()
     typer.echo(f"已生成：{book}\n已生成：{page}", err=True)

@@ -3,25 +3,20 @@ confidence, so that a person checks them against the scan."""
 
 from __future__ import annotations
 
-import re
-
 from .models import Document, Fields, Issue
+from .text import squash
 from .validate import LABELS, issue
 
 THRESHOLD = 0.80
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
 def low_confidence(doc: Document, fields: Fields, threshold: float = THRESHOLD) -> list[Issue]:
-    lines = [(_squash(line.text), line.conf) for line in doc.lines() if line.conf is not None]
+    lines = [(squash(line.text), line.conf) for line in doc.lines() if line.conf is not None]
     out = []
     for name, value in fields:
         if not isinstance(value, str) or len(value) < 2:
             continue
-        key = _squash(value)
+        key = squash(value)
         confs = [conf for text, conf in lines if key in text]
         if confs and max(confs) < threshold:
             out.append(issue("LOW_CONFIDENCE", name,

@@ -28,9 +28,10 @@ def build_record(path: Path, received_on: dt.date | None = None, limits: Limits 
     try:
         doc = read_document(path, limits or Limits())
     except UnreadableError as exc:
-        return _unreadable(name, digest, received_on, exc.message)
+        return rejected_record(name, digest, received_on, exc.message)
     if not doc.text().strip():
-        return _unreadable(name, digest, received_on, "文件中没有可识别的文字（OCR 后仍为空）：请提交清晰的扫描件或原始电子文件。", doc.ocr)
+        return rejected_record(name, digest, received_on, "文件中没有可识别的文字（OCR 后仍为空）：请提交清晰的扫描件或原始电子文件。",
+                               doc.ocr)
     kind = classify(doc)
     fields, extra = extract_fields(doc, kind)
     issues = validate(kind, fields, extra, received_on)
@@ -42,7 +43,8 @@ def build_record(path: Path, received_on: dt.date | None = None, limits: Limits 
                   status=status_of(kind, issues), ocr=doc.ocr, received_on=received_on)
 
 
-def _unreadable(name: str, digest: str, received_on: dt.date, reason: str, ocr: bool = False) -> Record:
+def rejected_record(name: str, digest: str, received_on: dt.date, reason: str, ocr: bool = False) -> Record:
+    """The record of a file that could not be read: UNREADABLE, with why."""
     issues = [issue("UNREADABLE", None, reason)]
     return Record(source=name, sha256=digest, kind="unknown", fields=UnknownFields(), issues=issues,
                   status="rejected", ocr=ocr, received_on=received_on)

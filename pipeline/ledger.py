@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
-import os
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import IO, Any, Iterator, Optional
+
+from pydantic import BaseModel, ConfigDict
 
 from .errors import PipelineError
+from .models import FiledRecord, Issue, Record
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -33,7 +34,8 @@ CREATE TABLE IF NOT EXISTS files (
     status TEXT,
     agency TEXT,
     record TEXT,                      -- the record as JSON (per-document issues only)
-    cross_issues TEXT NOT NULL DEFAULT '[]'
+    cross_issues TEXT NOT NULL DEFAULT '[]',
+    folder TEXT                       -- the inbox subfolder it was dropped in
 );
 CREATE TABLE IF NOT EXISTS drops (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -45,6 +47,7 @@ CREATE TABLE IF NOT EXISTS drops (
 );
 CREATE INDEX IF NOT EXISTS files_agency ON files(agency);
 """
+_COLUMNS = "sha256, source, state, received_on, archive, archived, record, cross_issues, folder"
 
 
 class StateLockedError(PipelineError):
@@ -54,26 +57,19 @@ class StateLockedError(PipelineError):
         super().__init__(f"状态目录 {state} 正被另一个流水线进程使用：同一状态目录只能运行一个进程，请先停止另一个进程。")
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(BaseModel):
+    """The ledger's bookkeeping of one content: claimed or done, archived
+    where, and its record once read."""
+
+    model_config = ConfigDict(frozen=True)
+
     sha256: str
     source: str
     state: str
     received_on: dt.date
     archive: Optional[str]
     archived: bool
-    record: Optional[dict]
-    cross_issues: list[dict]
-
-    def full_record(self) -> Optional[dict]:
-        """The record with the cross-document issues merged in."""
-        if self.record is None:
-            return None
-        rec = dict(self.record)
-        rec["issues"] = list(rec.get("issues", [])) + self.cross_issues
-        rec["received_on"] = self.received_on.isoformat()
-        rec["archive"] = self.archive
-        return rec
+    record: Optional[FiledRecord]
 
 
 def _now() -> str:
@@ -83,7 +79,7 @@ def _now() -> str:
 class Ledger:
     def __init__(self, path: Path, lock: bool = True) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock_fh = None
+        self._lock_fh: Optional[IO[str]] = None
         if lock:
             self._lock_fh = open(path.parent / "pipeline.lock", "a+")
             try:
@@ -95,6 +91,13 @@ class Ledger:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Ledgers written before the folder had a column of its own."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(files)")}
+        if "folder" not in columns:
+            self.db.execute("ALTER TABLE files ADD COLUMN folder TEXT")
 
     def close(self) -> None:
         self.db.close()
@@ -103,8 +106,7 @@ class Ledger:
 
     # ------------------------------------------------------------ claims
     def get(self, sha: str) -> Optional[Entry]:
-        row = self.db.execute("SELECT sha256, source, state, received_on, archive, archived, record, cross_issues "
-                              "FROM files WHERE sha256 = ?", (sha,)).fetchone()
+        row = self.db.execute(f"SELECT {_COLUMNS} FROM files WHERE sha256 = ?", (sha,)).fetchone()
         return _entry(row) if row else None
 
     def claim(self, sha: str, source: str, received_on: dt.date) -> bool:
@@ -123,15 +125,15 @@ class Ledger:
                 self.db.execute("UPDATE files SET claimed_at = ? WHERE sha256 = ?", (_now(), sha))
         return True
 
-    def complete(self, sha: str, record: dict, archive: str, agency: Optional[str]) -> None:
+    def complete(self, sha: str, record: Record, archive: str, folder: Optional[str]) -> None:
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute(
-                "UPDATE files SET state = 'done', done_at = ?, archive = ?, kind = ?, status = ?, agency = ?, record = ? "
-                "WHERE sha256 = ?",
-                (_now(), archive, record["kind"], record["status"], agency, json.dumps(record, ensure_ascii=False), sha))
+                "UPDATE files SET state = 'done', done_at = ?, archive = ?, kind = ?, status = ?, agency = ?, record = ?, "
+                "folder = ? WHERE sha256 = ?",
+                (_now(), archive, record.kind, record.status, record.agency_key, _record_json(record), folder, sha))
             self.db.execute("INSERT INTO drops (sha256, source, seen_at, duplicate, archive) VALUES (?, ?, ?, 0, ?)",
-                            (sha, record["source"], _now(), archive))
+                            (sha, record.source, _now(), archive))
 
     def mark_archived(self, sha: str) -> None:
         self.db.execute("UPDATE files SET archived = 1 WHERE sha256 = ?", (sha,))
@@ -140,17 +142,20 @@ class Ledger:
         self.db.execute("INSERT INTO drops (sha256, source, seen_at, duplicate, archive) VALUES (?, ?, ?, 1, ?)",
                         (sha, source, _now(), archive))
 
-    def update_record(self, sha: str, record: dict, agency: Optional[str]) -> None:
+    def update_record(self, sha: str, record: Record) -> None:
+        """A new extraction of a content on file (reprocess)."""
         self.db.execute("UPDATE files SET record = ?, kind = ?, status = ?, agency = ?, done_at = ? WHERE sha256 = ?",
-                        (json.dumps(record, ensure_ascii=False), record["kind"], record["status"], agency, _now(), sha))
+                        (_record_json(record), record.kind, record.status, record.agency_key, _now(), sha))
 
-    def set_cross_issues(self, sha: str, issues: list[dict]) -> None:
-        self.db.execute("UPDATE files SET cross_issues = ? WHERE sha256 = ?", (json.dumps(issues, ensure_ascii=False), sha))
+    def set_cross_issues(self, sha: str, issues: list[Issue]) -> None:
+        self.db.execute("UPDATE files SET cross_issues = ? WHERE sha256 = ?",
+                        (json.dumps([i.model_dump(mode="json") for i in issues], ensure_ascii=False), sha))
 
     # ------------------------------------------------------------ queries
     def entries(self, agency: Optional[str] = None, kind: Optional[str] = None) -> Iterator[Entry]:
-        sql = "SELECT sha256, source, state, received_on, archive, archived, record, cross_issues FROM files WHERE state = 'done'"
-        args: list = []
+        """Every content read to the end, in the order they were claimed."""
+        sql = f"SELECT {_COLUMNS} FROM files WHERE state = 'done'"
+        args: list[str] = []
         if agency is not None:
             sql += " AND agency = ?"
             args.append(agency)
@@ -160,32 +165,46 @@ class Ledger:
         for row in self.db.execute(sql + " ORDER BY claimed_at, sha256", args):
             yield _entry(row)
 
+    def records(self, agency: Optional[str] = None, kind: Optional[str] = None) -> Iterator[FiledRecord]:
+        """The records on file (of one agency key, of one kind), oldest claim first."""
+        for entry in self.entries(agency=agency, kind=kind):
+            if entry.record is not None:
+                yield entry.record
+
+    def record(self, sha: str) -> Optional[FiledRecord]:
+        entry = self.get(sha)
+        return entry.record if entry else None
+
     def unfinished(self) -> list[Entry]:
-        rows = self.db.execute("SELECT sha256, source, state, received_on, archive, archived, record, cross_issues "
-                               "FROM files WHERE state = 'claimed' OR archived = 0").fetchall()
+        rows = self.db.execute(f"SELECT {_COLUMNS} FROM files WHERE state = 'claimed' OR archived = 0").fetchall()
         return [_entry(r) for r in rows]
 
     def counts(self) -> list[tuple[str, str, int]]:
-        return self.db.execute("SELECT kind, status, COUNT(*) FROM files WHERE state = 'done' GROUP BY kind, status "
+        rows = self.db.execute("SELECT kind, status, COUNT(*) FROM files WHERE state = 'done' GROUP BY kind, status "
                                "ORDER BY kind, status").fetchall()
+        return [(str(k), str(s), int(n)) for k, s, n in rows]
 
     def duplicates(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM drops WHERE duplicate = 1").fetchone()[0]
+        return int(self.db.execute("SELECT COUNT(*) FROM drops WHERE duplicate = 1").fetchone()[0])
 
     def agencies(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT DISTINCT agency FROM files WHERE agency IS NOT NULL")]
+        return [str(r[0]) for r in self.db.execute("SELECT DISTINCT agency FROM files WHERE agency IS NOT NULL")]
 
 
-def _entry(row: tuple) -> Entry:
-    sha, source, state, received_on, archive, archived, record, cross = row
-    return Entry(sha256=sha, source=source, state=state, received_on=dt.date.fromisoformat(received_on),
-                 archive=archive, archived=bool(archived), record=json.loads(record) if record else None,
-                 cross_issues=json.loads(cross or "[]"))
+def _record_json(record: Record) -> str:
+    """The extraction as stored: what the ledger keeps beside it (receipt
+    day, archive, folder, cross-document issues) is in columns of its own."""
+    return record.model_dump_json(include=set(Record.model_fields))
 
 
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def _entry(row: tuple[Any, ...]) -> Entry:
+    sha, source, state, received_on, archive, archived, record, cross, folder = row
+    received = dt.date.fromisoformat(received_on)
+    filed = None
+    if record:
+        data = json.loads(record)
+        data.update(received_on=received, archive=archive, folder=folder or data.get("folder"),
+                    cross_issues=json.loads(cross or "[]"))
+        filed = FiledRecord.model_validate(data)
+    return Entry(sha256=sha, source=source, state=state, received_on=received, archive=archive,
+                 archived=bool(archived), record=filed)

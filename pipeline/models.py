@@ -7,24 +7,54 @@ the spec (records.md). Field names here are fixed by that spec.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal, Optional, Union
+from datetime import date, datetime
+from typing import Any, Literal, NamedTuple, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .text import EMPTY as EMPTY
+from .text import TICKED as TICKED
+from .text import agency_key
 
 Kind = Literal["contract", "report_letter", "commitment", "work_report", "unknown"]
 Status = Literal["accepted", "needs_review", "rejected"]
 Severity = Literal["error", "warning"]
 Category = Literal["training", "assessment", "testing", "consulting", "standardization", "other"]
 
-# How officers name the kinds and statuses (messages, logs, the digest).
-KIND_ZH: dict[str, str] = {"contract": "服务合同", "report_letter": "报告函", "commitment": "承诺书", "work_report": "工作报表",
-                           "unknown": "无法识别"}
-STATUS_ZH: dict[str, str] = {"accepted": "已受理", "needs_review": "需人工复核", "rejected": "退回"}
 
-# Normalised checkbox glyphs: every reader maps whatever a form uses to these two.
-TICKED = "☑"
-EMPTY = "☐"
+
+class Name(NamedTuple):
+    """How people are told a kind, status or category: `short` for officers
+    (logs, status, the digest), `full` for agencies (receipts)."""
+
+    short: str
+    full: str
+
+
+# The one table of the names shown to people.
+KIND_NAMES: dict[str, Name] = {
+    "contract": Name("服务合同", "服务合同"),
+    "report_letter": Name("报告函", "活动开展报告函（附件1）"),
+    "commitment": Name("承诺书", "承诺书（附件2）"),
+    "work_report": Name("工作报表", "工作报表（附件3）"),
+    "unknown": Name("无法识别", "无法识别的材料"),
+}
+STATUS_NAMES: dict[str, Name] = {
+    "accepted": Name("已受理", "已受理"),
+    "needs_review": Name("需人工复核", "已收到，需更正后复核"),
+    "rejected": Name("退回", "退回"),
+}
+CATEGORY_NAMES: dict[str, Name] = {
+    "training": Name("安全培训", "安全培训"),
+    "assessment": Name("安全评估评价", "安全评估评价"),
+    "testing": Name("安全检测检验", "安全检测检验"),
+    "consulting": Name("安全咨询托管", "安全咨询托管"),
+    "standardization": Name("安全标准化", "安全标准化"),
+    "other": Name("其他", "其他"),
+}
+KIND_ZH: dict[str, str] = {k: n.short for k, n in KIND_NAMES.items()}
+STATUS_ZH: dict[str, str] = {k: n.short for k, n in STATUS_NAMES.items()}
+CATEGORY_ZH: dict[str, str] = {k: n.short for k, n in CATEGORY_NAMES.items()}
 
 
 # --------------------------------------------------------------------------- Document
@@ -213,8 +243,60 @@ class Record(BaseModel):
     ocr: bool = False
     received_on: Optional[date] = None
 
-    def to_json_dict(self) -> dict:
+    @model_validator(mode="before")
+    @classmethod
+    def _fields_of_kind(cls, data: Any) -> Any:
+        """Fields read back from JSON are parsed as the model of the record's
+        kind (a union would take the first model that fits)."""
+        if isinstance(data, dict) and isinstance(data.get("fields"), dict):
+            model = FIELDS_BY_KIND.get(data.get("kind") or "unknown", UnknownFields)
+            data = {**data, "fields": model.model_validate(data["fields"])}
+        return data
+
+    @property
+    def agency_key(self) -> Optional[str]:
+        """The key of the agency the record is about (None: not stated)."""
+        return agency_key(getattr(self.fields, "agency_name", None))
+
+    def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+
+class Correction(BaseModel):
+    """An officer's correction of one field (the review station adds them)."""
+
+    field: str
+    old: Any = None
+    new: Any = None
+    by: str
+    at: datetime
+    reason: Optional[str] = None
+
+
+class FiledRecord(Record):
+    """A record as the ledger holds it: the extraction plus what the ledger
+    knows of the file (received on, archived where, dropped in which
+    folder) and the issues it gets from the agency's other filings."""
+
+    received_on: date
+    archive: Optional[str] = None
+    folder: Optional[str] = None
+    cross_issues: list[Issue] = Field(default_factory=list)
+    corrections: list[Correction] = Field(default_factory=list)
+
+    @property
+    def all_issues(self) -> list[Issue]:
+        return self.issues + self.cross_issues
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.all_issues if i.severity == "error"]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The record as `pipeline records` prints it: every issue in `issues`."""
+        out = self.model_dump(mode="json", exclude={"cross_issues"})
+        out["issues"] = [i.model_dump(mode="json") for i in self.all_issues]
+        return out
 
 
 class Limits(BaseModel):

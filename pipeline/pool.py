@@ -17,17 +17,16 @@ import os
 import signal
 import time
 from collections import deque
-from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
 from .extract.read import OCR_THREADS_ENV, READERS, ocr_threads_asked
-from .flow import build_record, sha256_of
-from .models import Limits, Record, UnknownFields
-from .validate import issue
+from .flow import build_record, rejected_record, sha256_of
+from .models import Limits, Record
 
 log = logging.getLogger("pipeline")
 
@@ -69,10 +68,7 @@ def _warm() -> None:
 
 
 def crash_record(job: Job, reason: str) -> Record:
-    problem = issue("UNREADABLE", None, reason)
-    digest = job.sha256 or sha256_of(job.path)
-    return Record(source=job.name, sha256=digest, kind="unknown", fields=UnknownFields(), issues=[problem],
-                  status="rejected", ocr=False, received_on=job.received_on)
+    return rejected_record(job.name, job.sha256 or sha256_of(job.path), job.received_on, reason)
 
 
 def cost_order(path: Path) -> tuple[int, int]:
@@ -85,10 +81,6 @@ def cost_order(path: Path) -> tuple[int, int]:
     except OSError:
         size = 0
     return (0 if reader == "image" else 1 if reader == "pdf" else 2, -size)
-
-
-def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
 def ocr_threads() -> int:

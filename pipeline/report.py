@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from .batch import generation_unavailable
 from .inbox import scan
 from .ledger import Ledger
 from .models import KIND_ZH, STATUS_ZH
-from .process import all_records
 from .settings import Settings
 
 
@@ -17,19 +17,20 @@ def status_text(settings: Settings, ledger: Ledger, newest: int = 10) -> str:
     for kind, status, n in counts:
         lines.append(f"  {KIND_ZH.get(kind, kind)}  {STATUS_ZH.get(status, status)}：{n}")
     lines.append(f"  重复提交：{ledger.duplicates()}")
-    problems = [r for r in all_records(ledger) if r["status"] != "accepted"]
+    problems = [r for r in ledger.records() if r.status != "accepted"]
     lines.append(f"\n需处理的文件（最新 {min(newest, len(problems))} 个，共 {len(problems)} 个）：")
     for rec in problems[-newest:][::-1]:
-        first = rec["issues"][0]["message"] if rec["issues"] else ""
-        lines.append(f"  {rec['source']}（{STATUS_ZH[rec['status']]}）：{first}")
+        first = rec.all_issues[0].message if rec.all_issues else ""
+        lines.append(f"  {rec.source}（{STATUS_ZH[rec.status]}）：{first}")
     waiting = sum(1 for _ in scan(settings.inbox)) if settings.inbox.is_dir() else 0
     lines.append(f"\n收件目录中等待处理：{waiting} 个文件")
-    try:
+    unavailable = generation_unavailable()
+    if unavailable:
+        lines.append(f"文书生成：不可用：{unavailable}")
+    else:
         from .generate.pdf import PdfConverter
 
         reason = PdfConverter().unavailable_reason()
         if reason:
             lines.append(f"PDF 输出：不可用：{reason}")
-    except ImportError:
-        pass
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal, Optional
 
@@ -10,8 +11,13 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import UsageError
+from .forms import folder as forms_folder
 from .models import Limits
-from .pool import default_workers
+
+
+def default_workers() -> int:
+    """The cores this process may use (one worker each)."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
 class Settings(BaseSettings):
@@ -24,7 +30,7 @@ class Settings(BaseSettings):
     stable_seconds: float = 2.0
     rescan_seconds: float = 30.0
     log_format: Literal["text", "json"] = "text"
-    forms: Path = Path(__file__).resolve().parent.parent / "forms"
+    forms: Path = forms_folder()  # the templates shipped in the package (pipeline.forms)
     max_bytes: int = Limits().max_bytes
     max_pages: int = Limits().max_pages
     max_pixels: int = Limits().max_pixels

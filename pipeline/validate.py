@@ -22,6 +22,7 @@ from .models import (
 from .parse.credit_code import is_valid_credit_code
 from .parse.phone import is_valid_phone
 from .parse.town import is_wujin_unit
+from .periods import contract_due, work_report_due
 
 ERRORS = {"MISSING_FIELD", "UNREADABLE", "UNKNOWN_KIND", "INVALID_CREDIT_CODE", "INVALID_PHONE",
           "NO_SERVICE_CATEGORY", "AMOUNT_MISMATCH", "COMPLETION_BEFORE_SIGNING", "DATE_IN_FUTURE",
@@ -44,8 +45,6 @@ ROW_LABELS = {"client_name": "项目企业名称", "project_content": "项目主
               "signed_on": "签约时间", "completion_on": "完成时间", "price_wan": "服务价格（万元）",
               "client_contact": "项目企业联系人", "client_phone": "联系方式"}
 ARTICLE = {"contract": "第十五条", "report_letter": "第十四条", "commitment": "第十四条", "work_report": "第十五条"}
-CONTRACT_DEADLINE_DAYS = 7  # 第十五条：签订服务合同后7日内上传
-REPORT_DUE_DAY = 7  # 附件3 注：每半年的第一周报上半年业绩
 
 
 def zh(day: dt.date) -> str:
@@ -130,7 +129,7 @@ def _contract(f: ContractFields, extra: Extraction, received_on: dt.date) -> lis
                          f"合同金额大写（{extra.price_upper_wan:g}万元）与小写（{extra.price_lower_wan:g}万元）不一致：请核对合同金额。", "第十五条"))
     out += _order("", f.signed_on, f.completion_on, "合同")
     out += _future("signed_on", f.signed_on, received_on, "合同签订日期")
-    if f.signed_on and (received_on - f.signed_on).days > CONTRACT_DEADLINE_DAYS:
+    if f.signed_on and received_on > contract_due(f.signed_on):
         days = (received_on - f.signed_on).days
         out.append(issue("CONTRACT_FILED_LATE", "signed_on",
                          f"合同于{zh(f.signed_on)}签订，{zh(received_on)}才报送，已过{days}天，超过签订后7日内上传的时限。", "第十五条"))
@@ -172,14 +171,9 @@ def _work_report(f: WorkReportFields, extra: Extraction, received_on: dt.date) -
             out.append(issue("ROW_OUTSIDE_PERIOD", p + "signed_on",
                              f"{what}签约时间{zh(row.signed_on)}不在报表期间（{zh(f.period_start)}至{zh(f.period_end)}）内：请核实是否应列入本期报表。", "第十五条"))
     if f.period_end:
-        due = _report_due(f.period_end)
+        due = work_report_due(f.period_end)
         if received_on > due:
             out.append(issue("WORK_REPORT_LATE", "period_end",
                              f"本期工作报表应于{zh(due)}前报送，实际收到日期为{zh(received_on)}，已逾期。", "第十五条"))
     return out
 
-
-def _report_due(period_end: dt.date) -> dt.date:
-    """The last day of the first week of the month after the period."""
-    first = (period_end.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-    return first + dt.timedelta(days=REPORT_DUE_DAY - 1)

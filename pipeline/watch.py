@@ -4,7 +4,8 @@ Events (watchdog's native observer, or its polling observer for network
 shares) are only hints; a scan at start-up and a periodic rescan catch
 whatever events missed. A polling observer that died (watchdog stops it on an
 OSError when a share drops) is restarted. `run_once` is the same loop run
-until the inbox is empty: the `process` command.
+until the inbox is empty: the `process` command. Each round of complete
+files is one `batch.run_batch`.
 """
 
 from __future__ import annotations
@@ -17,23 +18,28 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
-from .background import BackgroundHook
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers.api import BaseObserver
+
+from .background import BackgroundOutputs
+from .batch import Outputs, run_batch
 from .inbox import Stability, scan
+from .intake import InboxIntake
 from .ledger import Ledger
 from .pool import Reader
-from .process import BatchHook, Processor
 from .settings import Settings, check_layout
 
 log = logging.getLogger("pipeline")
 
 
-class _Hints:
+class _Hints(FileSystemEventHandler):
     """watchdog handler: every event is a hint that a path may be ready."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.paths: "queue.SimpleQueue[Path]" = queue.SimpleQueue()
 
-    def dispatch(self, event) -> None:  # watchdog calls handler.dispatch(event)
+    def dispatch(self, event: FileSystemEvent) -> None:  # watchdog calls handler.dispatch(event)
         if getattr(event, "is_directory", False):
             return
         for attr in ("dest_path", "src_path"):
@@ -42,7 +48,8 @@ class _Hints:
                 self.paths.put(Path(value if isinstance(value, str) else value.decode("utf-8", "surrogateescape")))
 
 
-def _observer(settings: Settings, hints: _Hints):
+def _observer(settings: Settings, hints: _Hints) -> BaseObserver:
+    observer: BaseObserver
     if settings.polling:
         from watchdog.observers.polling import PollingObserver
 
@@ -63,14 +70,15 @@ def _alive(observer) -> bool:
 
 
 class Watcher:
-    def __init__(self, settings: Settings, ledger: Ledger, on_batch: Optional[BatchHook] = None,
+    def __init__(self, settings: Settings, ledger: Ledger, outputs: Optional[Outputs] = None,
                  received_on: Optional[dt.date] = None) -> None:
         check_layout(settings)
         settings.inbox.mkdir(parents=True, exist_ok=True)
         self.settings = settings
+        self.ledger = ledger
         # documents and the digest are made in the background: intake never waits for LibreOffice
-        self.outputs = BackgroundHook(on_batch, settings.ledger_path) if on_batch is not None else None
-        self.processor = Processor(settings, ledger, self.outputs)
+        self.outputs = BackgroundOutputs(outputs, settings.ledger_path) if outputs is not None else None
+        self.intake = InboxIntake(settings, ledger)
         self.stability = Stability(settings.stable_seconds)
         self.received_on = received_on
         self.reader = Reader(settings.workers, settings.limits)
@@ -84,11 +92,10 @@ class Watcher:
         if not ready:
             return 0
         items = [(path, self.received_on or dt.datetime.fromtimestamp(first_seen).date()) for path, first_seen in ready]
-        self.processor.handle_all(items, self.reader)
-        for path in self.processor.deferred:
+        run_batch(self.intake.offer(items), self.reader, self.ledger, self.outputs)
+        for path in self.intake.deferred:  # same bytes as a file of this batch: a duplicate next round
             self.stability.add(path)
-        self.processor.deferred.clear()
-        self.processor.finish_batch()
+        self.intake.deferred.clear()
         return len(ready)
 
     def close(self) -> None:
@@ -117,7 +124,7 @@ class Watcher:
     def run(self, stop: threading.Event) -> None:
         self.reader.warm()
         if self.outputs is not None:  # bring the outbox up to date (after a crash, or new templates)
-            self.outputs(self.processor.ledger, set(self.processor.ledger.agencies()), [])
+            self.outputs(set(self.ledger.agencies()), [])
         hints = _Hints()
         observer = _start(self.settings, hints)
         last_scan = last_try = 0.0

@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.digest import refresh_digest
-from tests.test_digest import AS_OF, History
+from pipeline.digest import refresh_digest  # noqa: E402  (after the sys.path line)
+from tests.test_digest import AS_OF, History  # noqa: E402  (after the sys.path line)
 
 
 def screenshot(page: Path, png: Path, width: int, height: int) -> None:

@@ -46,3 +46,8 @@ def field_mismatches(expected: dict, got: dict, accept: dict | None = None) -> l
 def issue_codes(issues) -> Counter:
     return Counter(i["code"] if isinstance(i, dict) else i for i in issues
                    if (i["code"] if isinstance(i, dict) else i) not in LEDGER_CODES)
+
+
+def all_records(ledger) -> list[dict]:
+    """The ledger's records as `pipeline records` prints them."""
+    return [r.to_json_dict() for r in ledger.records()]

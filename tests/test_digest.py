@@ -1,5 +1,5 @@
 """The officer's digest over a generated history: 30 agencies, two years of
-record dicts (no files), with planted cases that must show up in exactly the
+filed records (no files), with planted cases that must show up in exactly the
 right views; the workbook and the page must hold the same rows; the page must
 be self-contained and render in headless Chromium."""
 
@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 from pipeline.digest import build_digest, refresh_digest
 from pipeline.digest.sheets import cell_text, sheets
+from pipeline.models import FiledRecord
 from pipeline.parse.workdays import add_working_days
 
 AS_OF = date(2027, 3, 20)
@@ -46,7 +47,8 @@ def _issue(code: str, field: str | None, message: str, article: str | None = Non
 
 
 class History:
-    """Record dicts as the ledger gives them, plus what the digest must find."""
+    """Record dicts as the ledger stores them, plus what the digest must find;
+    `filed` is them as the ledger hands them on (`FiledRecord`s)."""
 
     def __init__(self, as_of: date = AS_OF, seed: int = 7) -> None:
         self.as_of, self.rng = as_of, random.Random(seed)
@@ -57,6 +59,10 @@ class History:
             self._agency(i, name)
         self._add("unknown", None, date(2027, 3, 1), {}, "rejected",
                   [_issue("UNREADABLE", None, "文件无法读取：请重新扫描后提交。")], source="扫描件模糊.pdf")
+
+    @property
+    def filed(self) -> list[FiledRecord]:
+        return [FiledRecord.model_validate(r) for r in self.records]
 
     # ------------------------------------------------------------ building blocks
     def _add(self, kind: str, agency: str | None, received: date, fields: dict, status: str = "accepted",
@@ -170,7 +176,7 @@ def history() -> History:
 
 @pytest.fixture(scope="module")
 def digest(history: History):
-    return build_digest(history.records, AS_OF)
+    return build_digest(history.filed, AS_OF)
 
 
 @pytest.fixture(scope="module")
@@ -237,15 +243,16 @@ def test_change_deadline_in_working_days(views) -> None:
 
 
 def test_estimated_deadline_when_the_calendar_does_not_know_the_year() -> None:
-    records = [{"source": f"l{n}.pdf", "sha256": str(n), "kind": "report_letter", "status": "accepted", "issues": [],
-                "received_on": day, "fields": {"agency_name": "远年机构", "filled_on": day}}
+    records = [FiledRecord.model_validate(
+                   {"source": f"l{n}.pdf", "sha256": str(n), "kind": "report_letter", "status": "accepted", "issues": [],
+                    "received_on": day, "fields": {"agency_name": "远年机构", "filled_on": day}})
                for n, day in enumerate(("2099-01-05", "2099-03-02"))]
     row = next(s for s in sheets(build_digest(records, date(2099, 4, 1))) if s.name == "机构概况").rows[0]
     assert row[3] == "2099-03-16（估算）"
 
 
 def test_work_reports_not_yet_due_in_the_first_week(history: History) -> None:
-    early = build_digest(history.records, date(2027, 1, 5))
+    early = build_digest(history.filed, date(2027, 1, 5))
     statuses = {a.name: a.work_report for a in early.agencies}
     assert set(statuses.values()) <= {"已报", "未到期", "不适用"} and statuses[NAMES[MISSING_REPORT]] == "未到期"
     assert NAMES[NEW_AGENCY] not in statuses     # its first filing comes after 2027-01-05
@@ -325,7 +332,7 @@ class _Tables(HTMLParser):
 @pytest.fixture(scope="module")
 def written(history: History, tmp_path_factory) -> tuple[Path, Path]:
     outbox = tmp_path_factory.mktemp("outbox")
-    return refresh_digest(outbox, history.records, AS_OF)
+    return refresh_digest(outbox, history.filed, AS_OF)
 
 
 def _xlsx_text(value: object) -> str:
@@ -368,7 +375,7 @@ def test_page_is_self_contained(written) -> None:
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian package: chromium)")
+@pytest.mark.chromium  # skipped without Chromium, failed on CI: tests/conftest.py
 def test_page_renders_in_headless_chromium(written, tmp_path: Path) -> None:
     from PIL import Image, ImageStat
 

@@ -11,9 +11,7 @@ import hashlib
 import importlib.metadata
 import io
 import re
-import shutil
 import struct
-import subprocess
 import zlib
 from pathlib import Path
 
@@ -26,64 +24,15 @@ from pipeline.extract.read import image as image_reader
 from pipeline.extract.read import ocr
 from pipeline.models import Document, Limits, Page
 
-pytestmark = pytest.mark.skipif(not ocr.is_available(), reason="rapidocr / onnxruntime / bundled models not installed")
+from .system import cjk_font
+
+pytestmark = pytest.mark.ocr  # skipped without rapidocr and its models, failed on CI: tests/conftest.py
 
 LIMITS = Limits()
 
 # --------------------------------------------------------------------------- font
-_FONT_FILES = [
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-]
-
-
-def _cjk_font_path() -> tuple[str, int] | None:
-    candidates = list(_FONT_FILES)
-    if shutil.which("fc-match"):
-        try:
-            out = subprocess.run(["fc-match", "-f", "%{file}", ":lang=zh-cn"], check=False, capture_output=True, text=True, timeout=10)
-            if out.stdout.strip():
-                candidates.append(out.stdout.strip())
-        except (OSError, subprocess.SubprocessError):
-            pass
-    for path in candidates:
-        if not Path(path).is_file():
-            continue
-        for index in range(12):  # pick the simplified-Chinese face of a collection
-            try:
-                font = ImageFont.truetype(path, 20, index=index)
-            except OSError:
-                break
-            simplified = "SC" in " ".join(font.getname()) or (index == 0 and "CJK" not in path)
-            if simplified and _renders_chinese(font):
-                return path, index
-        try:
-            if _renders_chinese(ImageFont.truetype(path, 20)):
-                return path, 0
-        except OSError:
-            continue
-    return None
-
-
-def _renders_chinese(font) -> bool:
-    # a font without the glyphs draws the same .notdef box for both
-    a = np.asarray(_text_image("甲", font)), np.asarray(_text_image("乙", font))
-    return a[0].min() < 128 and not np.array_equal(*a)
-
-
-def _text_image(text, font):
-    im = Image.new("L", (40, 40), 255)
-    ImageDraw.Draw(im).text((5, 5), text, font=font, fill=0)
-    return im
-
-
-_FONT = _cjk_font_path()
-needs_font = pytest.mark.skipif(_FONT is None, reason="no CJK font installed (apt-get install fonts-noto-cjk)")
+_FONT = cjk_font()  # (file, face index) of a simplified-Chinese font: tests/system.py
+needs_font = pytest.mark.cjk_font  # skipped without one, failed on CI: tests/conftest.py
 
 
 def font(size: int = 30):

@@ -10,9 +10,9 @@ from pathlib import Path
 from pipeline.ledger import Ledger
 from pipeline.models import Limits
 from pipeline.pool import Job, Reader, cost_order
-from pipeline.process import all_records
 from pipeline.settings import Settings
 from pipeline.watch import Watcher
+from tests.compare import all_records
 
 from .crashers import die_on_poison
 

@@ -20,9 +20,9 @@ import pytest
 
 from pipeline.errors import UsageError
 from pipeline.ledger import Ledger, StateLockedError
-from pipeline.process import all_records
 from pipeline.settings import Settings
 from pipeline.watch import Watcher
+from tests.compare import all_records
 
 SAMPLES = Path(__file__).parent / "data" / "samples"
 TEXT_SAMPLES = ["doc_0001.docx", "doc_0003.docx", "doc_0004.docx", "doc_0010.pdf", "doc_0015.xlsx",
@@ -179,23 +179,39 @@ def test_intake_goes_on_while_documents_are_generated(tmp_path: Path) -> None:
     """LibreOffice may take a minute over a big batch: a filing dropped
     meanwhile is recorded at once, and its documents follow."""
     s = settings_for(tmp_path)
-    release, calls = threading.Event(), []
+    release, busy = threading.Event(), threading.Event()
+    calls: list[set[str]] = []  # the filings each generation run was asked for
+    done: list[set[str]] = []   # ... and those of the runs that have finished
 
     def slow_outputs(ledger, agencies, new):
         calls.append(set(new))
-        release.wait(60)
+        if new:  # a batch's documents (the start-up refresh has no new filings): held until the test lets go
+            busy.set()
+            release.wait(60)  # only a safety net: the test releases it as soon as intake is proven
+        done.append(set(new))
+
+    def until(condition, seconds: float = 30) -> bool:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
 
     with running_watcher(s, slow_outputs) as ledger:
-        shutil.copy(SAMPLES / "doc_0001.docx", s.inbox / "a.docx")
-        assert wait_recorded(ledger, 1)
-        while len(calls) < 2:  # the start-up refresh, then the first batch's documents
-            time.sleep(0.05)
-        shutil.copy(SAMPLES / "doc_0010.pdf", s.inbox / "b.pdf")
-        assert wait_recorded(ledger, 2), "the second filing waited for the first one's documents"
-        assert not release.is_set()
-        shas = {r["source"]: r["sha256"] for r in all_records(ledger)}
-        release.set()
-    assert calls[1] == {shas["a.docx"]} and calls[2] == {shas["b.pdf"]}  # b's documents were made after all
+        try:
+            assert until(lambda: done == [set()]), "the start-up refresh of the outbox did not run"
+            shutil.copy(SAMPLES / "doc_0001.docx", s.inbox / "a.docx")
+            assert wait_recorded(ledger, 1)
+            assert busy.wait(30), "the first batch's documents were never asked for"
+            shutil.copy(SAMPLES / "doc_0010.pdf", s.inbox / "b.pdf")
+            assert wait_recorded(ledger, 2), "the second filing waited for the first one's documents"
+            assert len(done) == 1 and not release.is_set()  # b was recorded while a's documents were still being made
+            shas = {r["source"]: r["sha256"] for r in all_records(ledger)}
+        finally:
+            release.set()  # never leaves the hook to wait out its timeout, whatever failed above
+    assert calls[:3] == [set(), {shas["a.docx"]}, {shas["b.pdf"]}]  # b's documents were made after a's
+    assert done == calls  # ... and every run finished
 
 
 def test_a_failing_generation_never_stops_intake(tmp_path: Path) -> None:
@@ -353,6 +369,8 @@ def _cli(*args: str, cwd: Path, **kw) -> subprocess.Popen:
                             stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)}, **kw)
 
 
+@pytest.mark.slow
+@pytest.mark.libreoffice(optional=True)  # `watch` and `process` make the PDFs when LibreOffice is there
 def test_sigkill_mid_drop_then_restart_keeps_one_record_per_file(tmp_path: Path) -> None:
     inbox, state, outbox = tmp_path / "inbox", tmp_path / "state", tmp_path / "outbox"
     inbox.mkdir()

@@ -10,7 +10,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
-from .sheets import Chart, Sheet, cell_text, sheets
+from .sheets import Cell, Chart, Sheet, cell_text, sheets
 from .views import ESTIMATED, Digest
 
 BADGES = {"逾期": "late", "缺报": "bad", "约谈": "bad", "注销预警": "warn", "条款被改动": "bad", "无": "bad",
@@ -132,11 +132,18 @@ def _td(value: object, href: str | None) -> str:
 # ---------------------------------------------------------------- inline SVG charts
 def _svg(sheet: Sheet, chart: Chart) -> str:
     labels = [cell_text(r[0]) for r in sheet.rows]
-    series = [(sheet.headers[c], [float(r[c] or 0) for r in sheet.rows]) for c in chart.columns]
+    series = [(sheet.headers[c], [_number(r[c]) for r in sheet.rows]) for c in chart.columns]
     if chart.stacked:
         return _columns(chart.title, labels, series)
     colour = COLOURS[0] if chart.columns[0] == 1 else COLOURS[1]
     return _bars(chart.title, labels, series[0][1], colour)
+
+
+def _number(cell: Cell) -> float:
+    """A cell of a charted (numeric) column as a number; empty counts as 0."""
+    if isinstance(cell, date):
+        raise TypeError(f"a chart column holds a date: {cell}")
+    return float(cell or 0)
 
 
 def _num(v: float) -> str:
@@ -178,7 +185,7 @@ def _columns(title: str, labels: list[str], series: list[tuple[str, list[float]]
         out.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e4e7eb"/>'
                    f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="v">{_num(peak * g / 4)}</text>')
     for i, label in enumerate(labels):
-        x, base = left + i * slot + slot * 0.2, top + plot_h
+        x, base = left + i * slot + slot * 0.2, float(top + plot_h)
         for k, (_, values) in enumerate(series):
             h = plot_h * values[i] / peak
             base -= h

@@ -9,8 +9,17 @@ from typing import Optional, Union
 from pydantic import BaseModel
 
 from ..models import KIND_ZH
-from .views import (CORRECTION_GRACE_DAYS, DORMANT_MONTHS, ESTIMATED, LATE_CONTRACTS_FOR_TALK,
-                    MANY_ERRORS_FOR_TALK, AgencyRow, Bar, Digest)
+from ..periods import CHANGE_WORKING_DAYS, CONTRACT_FILING_DAYS
+from .views import (
+    CORRECTION_GRACE_DAYS,
+    DORMANT_MONTHS,
+    ESTIMATED,
+    LATE_CONTRACTS_FOR_TALK,
+    MANY_ERRORS_FOR_TALK,
+    AgencyRow,
+    Bar,
+    Digest,
+)
 
 # ---------------------------------------------------------------- the layout both writers draw
 Cell = Union[str, int, float, date, None]
@@ -41,9 +50,9 @@ def _deadline(a: AgencyRow) -> Cell:
 def _overview(d: Digest) -> Sheet:
     return Sheet(
         name="机构概况", title="各机构备案概况", note=f"本半年度：{d.current.label}；统计截至 {d.as_of}。",
-        headers=["机构名称", "报告函", "报告函日期", "信息变更更新时限（10个工作日）", "承诺书", "本半年度合同（份）",
-                 "本半年度金额（万元）", "近12个月逾期合同（份）", f"{d.previous.label}工作报表", "最近合同备案日期",
-                 "距最近合同（月）", "注销预警", "近12个月错误（处）", "逾期未整改（份）", "约谈"],
+        headers=["机构名称", "报告函", "报告函日期", f"信息变更更新时限（{CHANGE_WORKING_DAYS}个工作日）", "承诺书",
+                 "本半年度合同（份）", "本半年度金额（万元）", "近12个月逾期合同（份）", f"{d.previous.label}工作报表",
+                 "最近合同备案日期", "距最近合同（月）", "注销预警", "近12个月错误（处）", "逾期未整改（份）", "约谈"],
         rows=[[a.name, "有" if a.letter_on_file else "无", a.letter_date, _deadline(a), a.commitment,
                a.contracts_this_half, a.amount_this_half, a.late_contracts, a.work_report, a.last_contract_on,
                a.months_silent, "注销预警" if a.dormant else "", a.errors, a.uncorrected,
@@ -69,7 +78,8 @@ def sheets(d: Digest) -> list[Sheet]:
               headers=["文件", "收件日期", "材料类别", "状态", "机构名称", "原因", "后续已更正"],
               rows=[[w.source, w.received_on, w.kind, w.status, w.agency, "\n".join(w.reasons), "是" if w.corrected else "否"]
                     for w in d.waiting], links=[w.review_name for w in d.waiting]),
-        Sheet(name="逾期备案合同", title="逾期备案的合同（第十五条：签订后7日内上传）", note=f"{window}收到的合同。",
+        Sheet(name="逾期备案合同", title=f"逾期备案的合同（第十五条：签订后{CONTRACT_FILING_DAYS}日内上传）",
+              note=f"{window}收到的合同。",
               headers=["机构名称", "委托方", "签订日期", "收件日期", "超期天数", "文件"],
               rows=[[c.agency, c.client, c.signed_on, c.filed_on, c.days_late, c.source] for c in d.late_contracts]),
         Sheet(name="工作报表", title=f"{d.previous.label}工作报表逾期或缺报（附件3）",

@@ -1,9 +1,10 @@
 """The officer's views, computed from every record of the ledger as of one day.
 
-Pure: `build_digest(records, as_of)` reads record dicts (as
-`Entry.full_record()` gives them: with `received_on`, `archive` and the
-cross-document issues) and returns a `Digest`; `sheets(digest)` lays the views
-out as titled tables, the single layout the workbook and the page both draw.
+Pure: `build_digest(records, as_of)` reads the ledger's `FiledRecord`s (with
+`received_on`, `archive` and the cross-document issues) and returns a
+`Digest`; `sheets(digest)` lays the views out as titled tables, the single
+layout the workbook and the page both draw. Periods and deadlines come from
+`periods`, agency names from `agencies`.
 """
 
 from __future__ import annotations
@@ -14,16 +15,24 @@ from typing import Optional
 
 from pydantic import BaseModel
 
-from ..crosscheck import CATEGORY_NAMES, agency_of, name_key
-from ..models import KIND_ZH, STATUS_ZH
+from ..agencies import by_agency, display_name
+from ..models import (
+    CATEGORY_ZH,
+    KIND_ZH,
+    STATUS_ZH,
+    CommitmentFields,
+    ContractFields,
+    FiledRecord,
+    ReportLetterFields,
+    WorkReportFields,
+)
 from ..names import safe_name
 from ..parse.town import WUJIN_UNITS
-from ..parse.workdays import add_working_days
+from ..periods import HalfYear, change_deadline, days_late, half_year, months_between
+from ..text import name_key
 
-# ---------------------------------------------------------------- thresholds (named, documented)
-CONTRACT_FILING_DAYS = 7       # 第十五条: contract scan uploaded within 7 days of signing
-WORK_REPORT_DUE_DAY = 7        # 附件3 注: half-year report in the first week (by the 7th) of Jan / Jul
-CHANGE_WORKING_DAYS = 10       # 第十四条: information changes updated within 10 working days
+# ---------------------------------------------------------------- digest thresholds (named, documented)
+# (the deadlines of 第十四、十五条 and 附件3 are in `periods`)
 DORMANT_MONTHS = 12            # 第十四条: 12 months without a project filing → account cancelled
 WINDOW_DAYS = 365              # late contracts, error counts and the charts look back this far
 LATE_CONTRACTS_FOR_TALK = 2    # 第二十四条（一）: this many late contracts in the window is evasion, not a slip
@@ -35,12 +44,6 @@ UNSTATED = "未注明"
 
 
 # ---------------------------------------------------------------- the views
-class Period(BaseModel):
-    start: date
-    end: date
-    label: str
-
-
 class ContractRow(BaseModel):
     agency: str
     client: str
@@ -98,8 +101,8 @@ class MonthBar(BaseModel):
 
 class Digest(BaseModel):
     as_of: date
-    current: Period
-    previous: Period
+    current: HalfYear
+    previous: HalfYear
     work_report_due: date
     window_start: date
     agencies: list[AgencyRow] = []
@@ -115,129 +118,113 @@ class Digest(BaseModel):
 
 
 # ---------------------------------------------------------------- small helpers
-def _d(value: object) -> Optional[date]:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
+def _field(rec: FiledRecord, name: str) -> object:
+    """A field the record's kind may lack (None then)."""
+    return getattr(rec.fields, name, None)
 
 
-def _half_year(day: date) -> Period:
-    first = day.month <= 6
-    start, end = (date(day.year, 1, 1), date(day.year, 6, 30)) if first else (date(day.year, 7, 1), date(day.year, 12, 31))
-    return Period(start=start, end=end, label=f"{day.year}年{'上' if first else '下'}半年")
-
-
-def _months(a: date, b: date) -> int:
-    return max(0, (b.year - a.year) * 12 + b.month - a.month - (b.day < a.day))
-
-
-def _errors(rec: dict) -> list[dict]:
-    return [i for i in rec.get("issues") or [] if i.get("severity") == "error"]
-
-
-def _day(rec: dict, *names: str) -> Optional[date]:
-    return next((d for n in names if (d := _d((rec.get("fields") or {}).get(n)))), None)
-
-
-def _of_kind(recs: list[dict], kind: str) -> list[dict]:
+def _of_kind(recs: list[FiledRecord], kind: str) -> list[FiledRecord]:
     """Filings of one kind, oldest first."""
-    return sorted((r for r in recs if r["kind"] == kind),
-                  key=lambda r: (r["received_on"], _day(r, "filled_on", "signed_on") or date.min))
+    return sorted((r for r in recs if r.kind == kind),
+                  key=lambda r: (r.received_on, _field(r, "filled_on") or _field(r, "signed_on") or date.min))
 
 
 # ---------------------------------------------------------------- contracts, corrections
-def _contracts(recs: list[dict]) -> dict[str, list[ContractRow]]:
-    groups: dict[tuple, list[dict]] = defaultdict(list)
+def _contracts(recs: list[FiledRecord]) -> dict[str, list[ContractRow]]:
+    groups: dict[tuple, list[tuple[FiledRecord, ContractFields]]] = defaultdict(list)
     for r in _of_kind(recs, "contract"):
-        same = (agency_of(r), name_key(r["fields"].get("client_name")), r["fields"].get("signed_on"))
-        groups[same if all(same) else (r["sha256"],)].append(r)
+        if not isinstance(r.fields, ContractFields):
+            continue
+        same = (r.agency_key, name_key(r.fields.client_name), r.fields.signed_on)
+        groups[same if all(same) else (r.sha256,)].append((r, r.fields))
     out: dict[str, list[ContractRow]] = defaultdict(list)
     for group in groups.values():
-        f, filed = max(group, key=lambda r: (r["received_on"], r["status"] == "accepted"))["fields"], group[0]["received_on"]
-        signed = _d(f.get("signed_on"))
-        late = (filed - signed).days - CONTRACT_FILING_DAYS if signed else 0
-        out[agency_of(group[0]) or ""].append(ContractRow(
-            agency=f.get("agency_name") or UNSTATED, client=f.get("client_name") or UNSTATED,
-            town=f.get("town") or UNSTATED, category=CATEGORY_NAMES.get(f.get("service_category"), UNSTATED),
-            signed_on=signed, filed_on=filed, price_wan=f.get("price_wan"), source=group[0]["source"],
-            days_late=late if late > 0 else None))
+        first, filed = group[0][0], group[0][0].received_on
+        f = max(group, key=lambda rf: (rf[0].received_on, rf[0].status == "accepted"))[1]
+        late = days_late(f.signed_on, filed) if f.signed_on else 0
+        out[first.agency_key or ""].append(ContractRow(
+            agency=f.agency_name or UNSTATED, client=f.client_name or UNSTATED,
+            town=f.town or UNSTATED, category=CATEGORY_ZH.get(f.service_category, UNSTATED) if f.service_category else UNSTATED,
+            signed_on=f.signed_on, filed_on=filed, price_wan=f.price_wan, source=first.source,
+            days_late=late or None))
     return out
 
 
-def _report_day(rec: dict) -> date:
+def _report_day(rec: FiledRecord) -> date:
     """A day in the half-year a work report is about (unstated: the one before its receipt)."""
-    return _day(rec, "period_end", "period_start") or _half_year(rec["received_on"]).start - timedelta(days=1)
+    f = rec.fields
+    stated = (f.period_end or f.period_start) if isinstance(f, WorkReportFields) else None
+    return stated or half_year(rec.received_on).previous().end
 
 
-def _subject(rec: dict) -> Optional[str]:
+def _subject(rec: FiledRecord) -> Optional[str]:
     """What a later filing must be about to correct this one (None: any of the kind)."""
-    if rec["kind"] == "contract":
-        return name_key(rec["fields"].get("client_name"))
-    return _half_year(_report_day(rec)).label if rec["kind"] == "work_report" else None
+    if rec.kind == "contract":
+        return name_key(rec.fields.client_name if isinstance(rec.fields, ContractFields) else None)
+    return half_year(_report_day(rec)).label if rec.kind == "work_report" else None
 
 
-def _corrected(rec: dict, pool: list[dict]) -> bool:
+def _corrected(rec: FiledRecord, pool: list[FiledRecord]) -> bool:
     """A later accepted filing of the same kind (same client / same period) is on file."""
-    return any(o is not rec and o["kind"] == rec["kind"] and o["status"] == "accepted"
-               and o["received_on"] >= rec["received_on"] and _subject(rec) in (None, _subject(o)) for o in pool)
+    return any(o is not rec and o.kind == rec.kind and o.status == "accepted"
+               and o.received_on >= rec.received_on and _subject(rec) in (None, _subject(o)) for o in pool)
 
 
 # ---------------------------------------------------------------- per agency
-def _work_report(recs: list[dict], d: Digest) -> tuple[str, Optional[date]]:
-    if min(r["received_on"] for r in recs) > d.previous.end:
+def _work_report(recs: list[FiledRecord], d: Digest) -> tuple[str, Optional[date]]:
+    if min(r.received_on for r in recs) > d.previous.end:
         return "不适用", None
-    got = [r["received_on"] for r in _of_kind(recs, "work_report")
-           if d.previous.start <= _report_day(r) <= d.previous.end]
+    got = [r.received_on for r in _of_kind(recs, "work_report") if _report_day(r) in d.previous]
     if got:
         return ("已报" if got[0] <= d.work_report_due else "逾期"), got[0]
     return ("未到期" if d.as_of <= d.work_report_due else "缺报"), None
 
 
-def _commitment(recs: list[dict]) -> str:
+def _commitment(recs: list[FiledRecord]) -> str:
     latest = _of_kind(recs, "commitment")[-1:]
-    return {True: "完好", False: "条款被改动"}.get(latest[0]["fields"].get("clauses_intact"), "未能确认") if latest else "未报送"
+    if not latest:
+        return "未报送"
+    f = latest[0].fields
+    intact = f.clauses_intact if isinstance(f, CommitmentFields) else None
+    return "未能确认" if intact is None else "完好" if intact else "条款被改动"
 
 
-def _letter(recs: list[dict]) -> tuple[Optional[date], Optional[date], bool]:
+def _filled_on(rec: FiledRecord) -> date | None:
+    """The day a 报告函 says it was filled in (None: not stated)."""
+    return rec.fields.filled_on if isinstance(rec.fields, ReportLetterFields) else None
+
+
+def _letter(recs: list[FiledRecord]) -> tuple[Optional[date], Optional[date], bool]:
     """(latest 报告函's date, its change deadline, estimated)."""
     letters = _of_kind(recs, "report_letter")
     if not letters:
         return None, None, False
-    dates = [_day(r, "filled_on") or r["received_on"] for r in letters]
-    filled = _day(letters[-1], "filled_on")
+    dates = [_filled_on(r) or r.received_on for r in letters]
+    filled = _filled_on(letters[-1])
     if filled and filled > min(dates[:-1], default=filled):
-        return dates[-1], *add_working_days(filled, CHANGE_WORKING_DAYS)
+        return dates[-1], *change_deadline(filled)
     return dates[-1], None, False
 
 
-def _agency(key: str, recs: list[dict], contracts: list[ContractRow], d: Digest) -> AgencyRow:
+def _agency(key: str, recs: list[FiledRecord], contracts: list[ContractRow], d: Digest) -> AgencyRow:
     letter_day, deadline, estimated = _letter(recs)
     this_half = [c for c in contracts if d.current.start <= (c.signed_on or c.filed_on) <= d.as_of]
     last = max((c.filed_on for c in contracts), default=None)
-    silent = _months(last or min(r["received_on"] for r in recs), d.as_of)
+    silent = months_between(last or min(r.received_on for r in recs), d.as_of)
     grace = d.as_of - timedelta(days=CORRECTION_GRACE_DAYS)
     report, report_day = _work_report(recs, d)
     row = AgencyRow(
-        key=key, name=_display_name(recs), letter_on_file=any(r["kind"] == "report_letter" for r in recs),
+        key=key, name=display_name(recs) or UNSTATED, letter_on_file=any(r.kind == "report_letter" for r in recs),
         letter_date=letter_day, change_deadline=deadline, change_estimated=estimated, commitment=_commitment(recs),
         contracts_this_half=len(this_half), amount_this_half=round(sum(c.price_wan or 0 for c in this_half), 2),
         late_contracts=sum(1 for c in contracts if c.days_late and c.filed_on > d.window_start),
         work_report=report, work_report_received=report_day, last_contract_on=last,
         months_silent=silent, dormant=silent >= DORMANT_MONTHS,
-        errors=sum(len(_errors(r)) for r in recs if r["received_on"] > d.window_start),
-        uncorrected=sum(1 for r in recs if _errors(r) and r["kind"] != "unknown" and r["received_on"] < grace
+        errors=sum(len(r.errors) for r in recs if r.received_on > d.window_start),
+        uncorrected=sum(1 for r in recs if r.errors and r.kind != "unknown" and r.received_on < grace
                         and not _corrected(r, recs)))
     row.talk_reasons = _talk_reasons(row, d)
     return row
-
-
-def _display_name(recs: list[dict]) -> str:
-    named = [r for r in recs if r["fields"].get("agency_name")]
-    best = max(named, key=lambda r: (r["kind"] == "report_letter", r["received_on"]), default=None)
-    return best["fields"]["agency_name"].strip() if best else UNSTATED
 
 
 def _talk_reasons(a: AgencyRow, d: Digest) -> list[str]:
@@ -252,14 +239,14 @@ def _talk_reasons(a: AgencyRow, d: Digest) -> list[str]:
 
 
 # ---------------------------------------------------------------- waiting, charts
-def _waiting(recs: list[dict], pools: dict[str, list[dict]]) -> list[WaitingRow]:
+def _waiting(recs: list[FiledRecord], pools: dict[str, list[FiledRecord]]) -> list[WaitingRow]:
     rows = [WaitingRow(
-        received_on=r["received_on"], source=r["source"], review_name=safe_name(r["source"]),
-        kind=KIND_ZH.get(r["kind"], r["kind"]), status=STATUS_ZH[r["status"]],
-        agency=(r.get("fields") or {}).get("agency_name") or UNSTATED,
-        reasons=[i["message"] + (f"（{i['article']}）" if i.get("article") else "") for i in _errors(r) or r.get("issues") or []],
-        corrected=_corrected(r, pools.get(agency_of(r) or "", [])))
-        for r in recs if r["status"] in ("needs_review", "rejected")]
+        received_on=r.received_on, source=r.source, review_name=safe_name(r.source),
+        kind=KIND_ZH.get(r.kind, r.kind), status=STATUS_ZH[r.status],
+        agency=_field(r, "agency_name") or UNSTATED,
+        reasons=[i.message + (f"（{i.article}）" if i.article else "") for i in r.errors or r.all_issues],
+        corrected=_corrected(r, pools.get(r.agency_key or "", [])))
+        for r in recs if r.status in ("needs_review", "rejected")]
     return sorted(rows, key=lambda w: (-w.received_on.toordinal(), w.source))
 
 
@@ -274,34 +261,28 @@ def _bars(contracts: list[ContractRow], attr: str, order: list[str]) -> list[Bar
     return [Bar(label=k, count=sums[k][0], amount=round(sums[k][1], 2)) for k in labels]
 
 
-def _by_month(recs: list[dict], as_of: date) -> list[MonthBar]:
+def _by_month(recs: list[FiledRecord], as_of: date) -> list[MonthBar]:
     index = [as_of.year * 12 + as_of.month - 1 - i for i in range(11, -1, -1)]
     bars = {m: MonthBar(month=f"{m // 12}-{m % 12 + 1:02d}", counts=dict.fromkeys(KIND_ZH, 0)) for m in index}
     for r in recs:
-        if bar := bars.get(r["received_on"].year * 12 + r["received_on"].month - 1):
-            bar.counts[r["kind"] if r["kind"] in KIND_ZH else "unknown"] += 1
+        if bar := bars.get(r.received_on.year * 12 + r.received_on.month - 1):
+            bar.counts[r.kind if r.kind in KIND_ZH else "unknown"] += 1
     return list(bars.values())
 
 
-def build_digest(records: list[dict], as_of: date) -> Digest:
-    # the ledger always sets received_on; a bare extract counts as received on as_of
-    recs = [r for r in ({**r, "fields": r.get("fields") or {}, "received_on": _d(r.get("received_on")) or as_of}
-                        for r in records) if r["received_on"] <= as_of]
-    current = _half_year(as_of)
-    d = Digest(as_of=as_of, current=current, previous=_half_year(current.start - timedelta(days=1)),
-               work_report_due=current.start.replace(day=WORK_REPORT_DUE_DAY),
+def build_digest(records: list[FiledRecord], as_of: date) -> Digest:
+    recs = [r for r in records if r.received_on <= as_of]
+    current = half_year(as_of)
+    d = Digest(as_of=as_of, current=current, previous=current.previous(), work_report_due=current.previous().report_due,
                window_start=as_of - timedelta(days=WINDOW_DAYS))
-    pools: dict[str, list[dict]] = defaultdict(list)
-    for r in recs:
-        if key := agency_of(r):
-            pools[key].append(r)
-    contracts = _contracts([r for r in recs if r["status"] != "rejected"])
+    pools = by_agency(recs)
+    contracts = _contracts([r for r in recs if r.status != "rejected"])
     d.agencies = sorted((_agency(k, rs, contracts.get(k, []), d) for k, rs in pools.items()), key=lambda a: a.name)
     every = [c for cs in contracts.values() for c in cs]
     d.late_contracts = sorted((c for c in every if c.days_late and c.filed_on > d.window_start),
                               key=lambda c: (c.agency, c.filed_on))
     recent = [c for c in every if (c.signed_on or c.filed_on) > d.window_start]
     d.by_town = _bars(recent, "town", list(WUJIN_UNITS))
-    d.by_category = _bars(recent, "category", list(CATEGORY_NAMES.values()))
+    d.by_category = _bars(recent, "category", list(CATEGORY_ZH.values()))
     d.by_month, d.waiting = _by_month(recs, as_of), _waiting(recs, pools)
     return d

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Optional
 
 from ..models import CommitmentFields, Document, Extraction
-from .labels import Finder, Rows, squash
+from ..text import squash, strip_seal_note
+from .labels import Finder, Rows
 from .values import date_or_none, person, text_or_none
 
 CLAUSES = [
@@ -32,7 +32,7 @@ def extract(doc: Document) -> tuple[CommitmentFields, Extraction]:
     rows = Rows.of(doc).rows
     find = Finder(rows, STOPS)
     fields = CommitmentFields(
-        agency_name=text_or_none(_strip_seal(find.find(NAME))),
+        agency_name=text_or_none(strip_seal_note(find.find(NAME))),
         promisor=person(find.find(PROMISOR)),
         signed_on=_signed_on(find),
         clauses_intact=clauses_intact(" ".join(_numbered(r) for r in rows), ocr=any(r.conf is not None for r in rows)),
@@ -47,10 +47,6 @@ def _numbered(row) -> str:
         numeral = NUMERALS[int(numeral) - 1] if numeral.isdigit() else numeral
         return numeral + "、" + " ".join(row.cells[1:])
     return row.text
-
-
-def _strip_seal(value: Optional[str]) -> Optional[str]:
-    return re.sub(r"^[（(]?盖章[)）]?[：:]?", "", value).strip() if value else value
 
 
 def _signed_on(find: Finder):

@@ -8,11 +8,12 @@ import re
 from typing import Optional
 
 from ..models import ContractFields, Document, Extraction
+from ..parse.dates import find_dates
 from ..parse.money import find_amounts, yuan_to_wan
 from ..parse.town import find_town
+from ..text import squash
 from .category import category_of
-from .labels import Finder, Row, Rows, label_regex, squash
-from ..parse.dates import find_dates
+from .labels import Finder, Row, Rows, label_regex
 from .values import date_or_none, is_org, person, phone_or_none, range_end, text_or_none
 
 CLIENT = ["委托方（甲方）", "甲方（委托方）", "委托方（以下简称甲方）", "委托方(以下简称“甲方”)", "委托单位（甲方）",
@@ -130,8 +131,9 @@ def _any_term(rows: list[Row]) -> Optional[str]:
     wording not listed (培训周期时间, 现场检测期间…)."""
     for row in rows:
         for cell in row.cells:
-            if _ANY_TERM.search(cell) and len(find_dates(cell)) >= 2 and re.search(r"至|到|—|-|~|～", cell):
-                return cell[_ANY_TERM.search(cell).end():]
+            term = _ANY_TERM.search(cell)
+            if term and len(find_dates(cell)) >= 2 and re.search(r"至|到|—|-|~|～", cell):
+                return cell[term.end():]
     return None
 
 
@@ -242,12 +244,12 @@ def party_rows(rows: list[Row]) -> tuple[list[Row], list[Row]]:
     or a 甲方：… paragraph followed by its 住所地/联系人 lines."""
     client: list[Row] = []
     agency: list[Row] = []
-    columns: Optional[list[Optional[list[Row]]]] = None
+    columns: Optional[list[list[Row]]] = None
     current: Optional[list[Row]] = None
     free_left = 0
     for row in rows:
-        if row.in_table and _PREFIXED.match(squash(row.cells[0])):
-            m = _PREFIXED.match(squash(row.cells[0]))
+        m = _PREFIXED.match(squash(row.cells[0])) if row.in_table else None
+        if m:
             first = squash(row.cells[0])[m.end():].lstrip("的")
             target = client if _CLIENT_HEAD.match(m.group(1)) else agency
             target.append(Row(cells=(first, *row.cells[1:]), conf=row.conf, in_table=True))
@@ -263,8 +265,7 @@ def party_rows(rows: list[Row]) -> tuple[list[Row], list[Row]]:
             continue
         if columns and len(row.cells) == 2:
             for target, cell in zip(columns, row.cells):
-                if target is not None:
-                    target.append(Row(cells=(cell,), conf=row.conf, in_table=True))
+                target.append(Row(cells=(cell,), conf=row.conf, in_table=True))
             continue
         columns = None
         if heads and heads[0]:

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Callable, Iterable, Optional, Sequence
 
 from ..models import Document
+from ..text import squash
 
 Accept = Callable[[str], bool]
 
@@ -53,8 +54,8 @@ class Rows:
                     cells = tuple(block.line.cells or [block.line.text])
                     out.append(Row(cells=cells, conf=block.line.conf))
                 elif block.table is not None:
-                    for cells in block.table.rows:
-                        kept = tuple(unwrap(c) for c in cells if c is not None)
+                    for table_row in block.table.rows:
+                        kept = tuple(unwrap(c) for c in table_row if c is not None)
                         if any(kept):
                             out.append(Row(cells=kept, conf=block.table.conf, in_table=True))
         return cls(out)
@@ -76,10 +77,6 @@ def label_regex(label: str) -> re.Pattern[str]:
     """A label matches with any white space between its characters."""
     body = r"\s*".join(re.escape(ch) for ch in label if not ch.isspace())
     return re.compile(body)
-
-
-def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
 
 
 def is_label_cell(cell: str, labels: Iterable[str]) -> bool:
@@ -172,16 +169,28 @@ class Finder:
         while it has not ended its sentence and the next line starts no new
         label or clause."""
         last = self.rows[r].cells[0]
-        for nxt in self.rows[r + 1: r + 6]:
+        for n, nxt in enumerate(self.rows[r + 1: r + 6], start=r + 1):
             if len(squash(last)) < self.full_line or re.search(r"[。！!]$", value) or nxt.in_table or len(nxt.cells) != 1:
                 break
             if _COMPLETE_NAME.search(value):
                 break  # `…有限公司` is a whole name: what follows is something else
             last = nxt.cells[0]
+            if self._bare_label(n):
+                return value + last.strip()  # `…达标咨询` / `服务项目`: a wrap that reads like a label, with no value of its own
             if _starts_with_label(last, self.stops) or re.match(_CLAUSE_START, squash(last)) or re.search(_COLON, last[:12]):
                 break
             value += last.strip()
         return value
+
+    def _bare_label(self, r: int) -> bool:
+        """Row r is a free line that is only a label word, without a colon,
+        and the next line starts another label: a label with no value, so
+        most likely the wrapped end of the line above."""
+        cell = self.rows[r].cells[0]
+        if re.search(_COLON, cell) or not is_label_cell(cell, self.stops):
+            return False
+        after = self.rows[r + 1] if r + 1 < len(self.rows) else None
+        return after is None or (bool(after.cells) and _starts_with_label(after.cells[0], self.stops))
 
     def find(self, labels: Sequence[str], accept: Optional[Accept] = None, start: int = 0) -> Optional[str]:
         """The first accepted value of any of the labels (earlier labels in

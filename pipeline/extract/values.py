@@ -11,6 +11,7 @@ from typing import Optional
 from ..errors import ParseError
 from ..parse.dates import excel_serial_to_date, find_dates, parse_date, parse_range
 from ..parse.phone import find_phones, normalize_phone
+from ..text import drop_sign_marks
 
 _ORG_END = re.compile(
     r"(公司|厂|中心|学校|学院|大学|研究院|研究所|院|所|站|店|部|社|局|委员会|协会|学会|集团|企业|商行|车间|场|馆|处|办|园|基地|合作社)$"
@@ -36,7 +37,7 @@ def person(text: Optional[str]) -> Optional[str]:
     """A person's name out of a cell that may also hold a phone or a mark."""
     if not text:
         return None
-    t = re.sub(r"[（(](签字|签名|盖章)[)）]", "", text)
+    t = drop_sign_marks(text)
     t = re.sub(r"[\d\-－+()（）]{7,}.*$", "", t).strip(" ：:/、，,")
     t = re.split(r"\s+", t)[0] if t else t
     return t if t and is_person(t) else None

@@ -9,11 +9,12 @@ from typing import Optional
 
 from ..errors import ParseError
 from ..models import Document, Extraction, WorkReportFields, WorkReportRow
+from ..parse.dates import find_dates
 from ..parse.money import parse_wan
 from ..parse.phone import find_phones
 from ..parse.town import find_town
-from ..parse.dates import find_dates
-from .labels import Finder, Row, Rows, unwrap, squash
+from ..text import squash
+from .labels import Finder, Row, Rows, unwrap
 from .values import date_or_none, person, phone_or_none, range_both, text_or_none
 
 COLUMNS: list[tuple[str, str]] = [

@@ -10,7 +10,6 @@ DOCX. Writers never modify their inputs.
 from .forms import (
     TemplateError,
     check_templates,
-    half_year_label,
     render_commitment,
     render_report_letter,
     render_work_report,
@@ -20,7 +19,6 @@ from .forms import (
 __all__ = [
     "TemplateError",
     "check_templates",
-    "half_year_label",
     "render_commitment",
     "render_report_letter",
     "render_work_report",

@@ -5,15 +5,13 @@ Values are written the way a careful clerk writes them on the form: dates as
 prices in 万元 without trailing zeros, a ticked ☑ or empty ☐ box for each of
 the six service categories. Jinja autoescape is on, so `&`, `<`, `>` in
 names are safe. Each file is rendered to a temporary file in the target
-folder and moved into place with os.replace.
+folder and moved into place (`pipeline.atomic`).
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 import zipfile
 from datetime import date
 from decimal import Decimal
@@ -22,11 +20,13 @@ from typing import Any, Iterable, Optional
 
 from jinja2 import Environment, StrictUndefined
 
-from ..names import safe_name  # noqa: F401  (re-exported: generate.safe_name)
+from ..atomic import atomic_path
 from ..errors import PipelineError
+from ..forms import folder as forms_folder  # pipeline.forms, not this module
 from ..models import EMPTY, TICKED, CommitmentFields, ReportLetterFields, WorkReportRow
+from ..names import safe_name  # noqa: F401  (re-exported: generate.safe_name)
 
-FORMS_DIR = Path(__file__).resolve().parents[2] / "forms"
+FORMS_DIR = forms_folder()  # the packaged templates: pipeline.forms (the top-level forms/ of the repository)
 TEMPLATES = {"report_letter": "报告函.docx", "commitment": "承诺书.docx", "work_report": "工作报表.docx"}
 CATEGORIES = ("training", "assessment", "testing", "consulting", "standardization", "other")
 BLANK_DATE = "\u3000\u3000年\u3000\u3000月\u3000\u3000日"
@@ -66,11 +66,6 @@ def wan(value: Optional[float | Decimal]) -> str:
         return ""
     d = Decimal(str(value)).quantize(Decimal("0.000001")).normalize()
     return format(d, "f")
-
-
-def half_year_label(start: date) -> str:
-    """2021-01-01 -> '2021年上半年'; 2021-07-01 -> '2021年下半年'."""
-    return f"{start.year}年{'上' if start.month <= 6 else '下'}半年"
 
 
 # --------------------------------------------------------------------------- contexts
@@ -149,18 +144,10 @@ def _render(kind: str, context: dict, forms_dir: Path):
 
 def _save(tpl, out: Path) -> Path:
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".~", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(out) as tmp:
         tpl.save(tmp)
-        if _same_document(Path(tmp), out):
-            Path(tmp).unlink()  # unchanged: keep the file (and its PDF) as they are
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        if _same_document(tmp, out):
+            tmp.unlink()  # unchanged: keep the file (and its PDF) as they are
     return out
 
 
@@ -216,7 +203,8 @@ def check_templates(forms_dir: Path = FORMS_DIR) -> None:
             tpl.save(buf)
             out = docx.Document(io.BytesIO(buf.getvalue()))
         except Exception as exc:
-            raise TemplateError(f"文书模板「{TEMPLATES[kind]}」生成的文件无法打开（{type(exc).__name__}）：请重新生成模板。") from exc
+            raise TemplateError(f"文书模板「{TEMPLATES[kind]}」生成的文件无法打开（{type(exc).__name__}）："
+                                "请重新生成模板。") from exc
         text = "\n".join(p.text for p in out.paragraphs) + "".join(
             c.text for t in out.tables for r in t.rows for c in r.cells)
         if re.search(r"\{[{%]|[}%]\}", text):

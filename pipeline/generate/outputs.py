@@ -1,55 +1,49 @@
-"""What the outbox holds for each agency, regenerated from the ledger after a
-batch: its 报告函 and 承诺书 from its latest filings, one consolidated 工作报表
-per half-year (contracts on file plus rows of the reports it filed), a
-receipt per filing, and — where LibreOffice is installed — a PDF beside each
+"""What the outbox holds for each agency, rendered from its records on file:
+its 报告函 and 承诺书 from its latest filings, one consolidated 工作报表 per
+half-year (contracts on file plus rows of the reports it filed), a receipt
+per filing, and — where LibreOffice is installed — a PDF beside each
 document and a filing bundle per half-year.
 
     outbox/<机构名称>/报告函.docx, 承诺书.docx, 工作报表-2021年上半年.docx
     outbox/<机构名称>/回执/<收件日期>-<文件名>.txt
+
+This module renders what it is given (typed records grouped by agency); it
+knows no ledger and no digest: `pipeline.batch` decides what to render.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
-import os
-import tempfile
+from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
-from ..crosscheck import agency_key
-from ..ledger import Ledger
-from ..models import CommitmentFields, ReportLetterFields, WorkReportRow
+from ..agencies import UNNAMED, Agency
+from ..atomic import write_atomic
+from ..models import CommitmentFields, ContractFields, FiledRecord, ReportLetterFields, WorkReportFields, WorkReportRow
+from ..names import safe_name
+from ..periods import HalfYear, half_year
 from ..settings import Settings
-from .forms import (check_templates, commitment_context, half_year_label, render_commitment, render_report_letter,
-                    render_work_report, report_letter_context, safe_name, work_report_context)
+from ..text import name_key
+from .forms import (
+    commitment_context,
+    render_commitment,
+    render_report_letter,
+    render_work_report,
+    report_letter_context,
+    work_report_context,
+)
 from .receipt import receipt_text
 
 log = logging.getLogger("pipeline")
-NO_AGENCY = "未识别机构"
+AgencyRecords = tuple[Agency, list[FiledRecord]]
 
 
-def batch_hook(settings: Settings) -> Callable[[Ledger, set[str], list[str]], None]:
-    """Check the templates now (a broken one stops start-up), then return the
-    function the orchestrator calls once per batch."""
-    check_templates(settings.forms)
-
-    def hook(ledger: Ledger, agencies: set[str], new: list[str]) -> None:
-        regenerate(settings, ledger, agencies, new)
-        from ..digest import refresh_digest
-
-        records = [r for e in ledger.entries() if (r := e.full_record())]
-        refresh_digest(settings.outbox, records, dt.date.today())
-
-    return hook
-
-
-def half_year(day: dt.date) -> tuple[dt.date, dt.date]:
-    if day.month <= 6:
-        return dt.date(day.year, 1, 1), dt.date(day.year, 6, 30)
-    return dt.date(day.year, 7, 1), dt.date(day.year, 12, 31)
+def agency_folder(outbox: Path, agency: Optional[Agency]) -> Path:
+    """outbox/<the agency's display name>/ (one folder per agency identity)."""
+    return outbox / safe_name(agency.name if agency else UNNAMED)
 
 
 class OutputIndex:
@@ -77,42 +71,39 @@ class OutputIndex:
         return out
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(self.path, json.dumps(self.hashes, ensure_ascii=False))
 
 
-def regenerate(settings: Settings, ledger: Ledger, agencies: Iterable[str], new: Iterable[str]) -> list[Path]:
-    """Render the touched agencies' documents and convert them to PDF. The
-    agencies are taken in as many groups as there are workers: while one
-    group's PDFs are being made by LibreOffice, the next group renders."""
+def regenerate(settings: Settings, agencies: list[AgencyRecords],
+               receipts: list[tuple[Optional[Agency], FiledRecord]]) -> list[Path]:
+    """Render the given agencies' documents and receipts, and convert them
+    to PDF. The agencies are taken in as many groups as there are workers:
+    while one group's PDFs are being made by LibreOffice, the next renders."""
     from .pdf import PdfConverter
 
     written: list[Path] = []
     bundles: list[tuple[Path, list[Path]]] = []
     index = OutputIndex(settings.state / "outputs.json", settings.forms)
     cache = settings.state / "pdf"
-    keys = sorted(agencies)
+    ordered = sorted(agencies, key=lambda item: item[0].key)
     with PdfConverter(processes=settings.workers) as converter:
-        pdf_ok = bool(keys) and converter.is_available()
-        groups = [keys[i::settings.workers] for i in range(settings.workers)] if pdf_ok else [keys]
+        pdf_ok = bool(ordered) and converter.is_available()
+        groups = [ordered[i::settings.workers] for i in range(settings.workers)] if pdf_ok else [ordered]
         pending = []
         for group in groups:
             mine: list[Path] = []
-            for key in group:
-                records = [r for e in ledger.entries(agency=key) if (r := e.full_record())]
-                folder = settings.outbox / safe_name(_display_name(records) or key)
+            for agency, records in group:
+                folder = agency_folder(settings.outbox, agency)
                 mine += _forms(records, folder, index)
-                for report, scans in _work_reports(records, folder, index):
+                for report, scans in _work_reports(agency, records, folder, index):
                     mine.append(report)
                     bundles.append((report, scans))
             written += mine
             if pdf_ok:
                 pending.append(converter.submit(_to_convert(mine, bundles, cache)))
         index.save()
-        for sha in new:
-            entry = ledger.get(sha)
-            if entry and entry.record:
-                _receipt(settings, entry.full_record() or {})
+        for owner, record in receipts:
+            write_receipt(settings.outbox, owner, record)
         for future in pending:
             future.result()
     if pdf_ok:
@@ -120,82 +111,82 @@ def regenerate(settings: Settings, ledger: Ledger, agencies: Iterable[str], new:
     return written
 
 
-def _display_name(records: list[dict]) -> Optional[str]:
-    for kind in ("report_letter", "commitment", "work_report", "contract"):
-        for rec in reversed(records):
-            name = rec["kind"] == kind and rec["fields"].get("agency_name")
-            if name:
-                return name
-    return None
+def _filed_on(record: FiledRecord) -> tuple[date, date]:
+    """Which of two filings of a kind is the latest: received, then dated."""
+    day = getattr(record.fields, "filled_on", None) or getattr(record.fields, "signed_on", None)
+    return record.received_on, day or date.min
 
 
-def _latest(records: list[dict], kind: str) -> Optional[dict]:
-    usable = [r for r in records if r["kind"] == kind and r["status"] in ("accepted", "needs_review")]
-    return max(usable, key=lambda r: (r.get("received_on") or "", r["fields"].get("filled_on") or r["fields"].get("signed_on") or ""),
-               default=None)
+def _latest(records: list[FiledRecord], kind: str) -> Optional[FiledRecord]:
+    usable = [r for r in records if r.kind == kind and r.status in ("accepted", "needs_review")]
+    return max(usable, key=_filed_on, default=None)
 
 
-# kind -> (file name, fields model, context builder, renderer)
-AGENCY_FORMS = {
-    "report_letter": ("报告函.docx", ReportLetterFields, report_letter_context, render_report_letter),
-    "commitment": ("承诺书.docx", CommitmentFields, commitment_context, render_commitment),
+# kind -> (file name, context builder, renderer)
+AGENCY_FORMS: dict[str, tuple[str, Callable[..., dict[str, Any]], Callable[..., Path]]] = {
+    "report_letter": ("报告函.docx", report_letter_context, render_report_letter),
+    "commitment": ("承诺书.docx", commitment_context, render_commitment),
 }
 
 
-def _forms(records: list[dict], folder: Path, index: OutputIndex) -> list[Path]:
+def _forms(records: list[FiledRecord], folder: Path, index: OutputIndex) -> list[Path]:
     """The agency's 报告函 and 承诺书, from its latest usable filing of each."""
     out = []
-    for kind, (name, model, context, render) in AGENCY_FORMS.items():
+    for kind, (name, context, render) in AGENCY_FORMS.items():
         latest = _latest(records, kind)
         if latest:
-            fields = model(**latest["fields"])
+            fields = latest.fields
+            assert isinstance(fields, (ReportLetterFields, CommitmentFields))
             out.append(index.render(folder / name, name, context(fields), render, fields, folder / name, index.forms))
     return out
 
 
-def _work_reports(records: list[dict], folder: Path, index: OutputIndex) -> list[tuple[Path, list[Path]]]:
-    """One 工作报表 per half-year with contracts or filed report rows."""
-    periods: dict[tuple[dt.date, dt.date], dict] = {}
+class _Period:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[Optional[str], Optional[date]], WorkReportRow] = {}
+        self.scans: list[Path] = []
+
+
+def _periods(records: list[FiledRecord]) -> dict[HalfYear, _Period]:
+    """Per half-year: the contracts on file, then the rows of the reports
+    filed (a row already there as a contract is not repeated)."""
+    periods: dict[HalfYear, _Period] = {}
     for rec in records:
-        f = rec["fields"]
-        if rec["kind"] == "contract" and f.get("signed_on"):
-            period = periods.setdefault(half_year(dt.date.fromisoformat(f["signed_on"])), {"rows": {}, "scans": []})
-            row = WorkReportRow(**{k: f.get(k) for k in WorkReportRow.model_fields})
-            period["rows"][(agency_key(row.client_name), row.signed_on)] = row
-            if rec.get("archive"):
-                period["scans"].append(Path(rec["archive"]))
+        f = rec.fields
+        if isinstance(f, ContractFields) and f.signed_on:
+            period = periods.setdefault(half_year(f.signed_on), _Period())
+            row = WorkReportRow(**{k: getattr(f, k) for k in WorkReportRow.model_fields})
+            period.rows[(name_key(row.client_name), row.signed_on)] = row
+            if rec.archive:
+                period.scans.append(Path(rec.archive))
     for rec in records:
-        f = rec["fields"]
-        if rec["kind"] != "work_report" or not f.get("period_start"):
+        f = rec.fields
+        if not isinstance(f, WorkReportFields) or not f.period_start:
             continue
-        period = periods.setdefault(half_year(dt.date.fromisoformat(f["period_start"])), {"rows": {}, "scans": []})
-        for raw in f.get("rows") or []:
-            row = WorkReportRow(**raw)
-            period["rows"].setdefault((agency_key(row.client_name), row.signed_on), row)
-    name = _display_name(records) or ""
+        period = periods.setdefault(half_year(f.period_start), _Period())
+        for row in f.rows or []:
+            period.rows.setdefault((name_key(row.client_name), row.signed_on), row)
+    return periods
+
+
+def _work_reports(agency: Agency, records: list[FiledRecord], folder: Path,
+                  index: OutputIndex) -> list[tuple[Path, list[Path]]]:
+    """One 工作报表 per half-year with contracts or filed report rows."""
     out = []
-    for (start, end), period in sorted(periods.items()):
-        target = folder / f"工作报表-{half_year_label(start)}.docx"
-        rows = list(period["rows"].values())
-        context = work_report_context(name, start, end, rows)
-        index.render(target, "工作报表.docx", context, render_work_report, name, start, end, rows, target, index.forms)
-        out.append((target, period["scans"]))
+    for half, period in sorted(_periods(records).items(), key=lambda item: item[0].start):
+        target = folder / f"工作报表-{half.label}.docx"
+        rows = list(period.rows.values())
+        context = work_report_context(agency.name, half.start, half.end, rows)
+        index.render(target, "工作报表.docx", context, render_work_report, agency.name, half.start, half.end, rows,
+                     target, index.forms)
+        out.append((target, period.scans))
     return out
 
 
-def _receipt(settings: Settings, rec: dict) -> None:
-    name = rec["fields"].get("agency_name") if rec.get("fields") else None
-    folder = settings.outbox / safe_name(name or NO_AGENCY) / "回执"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / safe_name(f"{rec.get('received_on')}-{rec['source']}.txt")
-    write_atomic(target, receipt_text(rec))
-
-
-def write_atomic(target: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".~", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, target)
+def write_receipt(outbox: Path, agency: Optional[Agency], record: FiledRecord) -> Path:
+    """The receipt of one filing, in its agency's folder."""
+    target = agency_folder(outbox, agency) / "回执" / safe_name(f"{record.received_on.isoformat()}-{record.source}.txt")
+    return write_atomic(target, receipt_text(record))
 
 
 def _pdf_fresh(docx: Path) -> bool:

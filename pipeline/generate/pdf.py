@@ -24,6 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable, Optional
 
+from ..atomic import atomic_path
 from ..models import Limits
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,8 @@ class PdfConverter:
         result: dict[Path, Optional[Path]] = {Path(f): None for f in targets}
         if not targets:
             return result
-        if not self.is_available():
+        soffice = self.soffice
+        if not self.is_available() or soffice is None:  # (not available when there is no soffice)
             log.warning("PDF 未生成：%s", self._reason)
             return result
         scratch = self._scratch_dir()
@@ -126,7 +128,7 @@ class PdfConverter:
                 link = tmp_in / f"{i:05d}{f.suffix}"
                 os.symlink(f.resolve(), link)
                 links[f] = link
-            cmd = [self.soffice, f"-env:UserInstallation={(scratch / f'profile-{slot}').as_uri()}", "--headless",
+            cmd = [soffice, f"-env:UserInstallation={(scratch / f'profile-{slot}').as_uri()}", "--headless",
                    "--invisible", "--nologo", "--norestore", "--nolockcheck", "--convert-to", "pdf",
                    "--outdir", str(tmp_out), *[str(link) for link in links.values()]]
             self._call(cmd, self.timeout + 5.0 * len(links))  # a long list gets its time
@@ -209,15 +211,8 @@ def _has_cjk_font() -> bool:
 
 
 def _move_atomic(src: Path, target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".~", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(target) as tmp:
         shutil.copyfile(src, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return target
 
 
@@ -262,13 +257,6 @@ def bundle(work_report_pdf: Path, contract_files: list[Path], out: Path) -> Path
             log.warning("合同附件无法读取，未并入 %s：%s", f.name, exc)
     writer.page_mode = "/UseOutlines"
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".~", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            writer.write(fh)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(out) as tmp, open(tmp, "wb") as fh:
+        writer.write(fh)
     return out

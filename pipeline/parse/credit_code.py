@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..errors import ParseError
-from ..extract.text import fold_width
+from ..text import fold_width
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)

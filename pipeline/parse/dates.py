@@ -12,21 +12,14 @@ import re
 from datetime import date, timedelta
 
 from ..errors import ParseError
-from ..extract.text import fold_width
+from ..text import fold_width
+from .numerals import DIGIT, digit_string
 
 MIN_YEAR, MAX_YEAR = 1900, 2099
 
-# Chinese digits (lower and upper case, simplified and traditional), 0..9
-_CN_DIGIT = {
-    **dict.fromkeys("〇○零0", 0), **dict.fromkeys("一壹1", 1),
-    **dict.fromkeys("二贰貳两兩2", 2), **dict.fromkeys("三叁參3", 3),
-    **dict.fromkeys("四肆4", 4), **dict.fromkeys("五伍5", 5),
-    **dict.fromkeys("六陆陸6", 6), **dict.fromkeys("七柒7", 7),
-    **dict.fromkeys("八捌8", 8), **dict.fromkeys("九玖9", 9),
-}
 _TENS = {"十": 10, "拾": 10, "廿": 20, "卅": 30}
-_YCH = "[" + "".join(_CN_DIGIT) + "]"
-_MDCH = "[" + "".join(c for c in _CN_DIGIT if not c.isdigit()) + "".join(_TENS) + "]"
+_YCH = "[0-9" + "".join(DIGIT) + "]"
+_MDCH = "[" + "".join(DIGIT) + "".join(_TENS) + "]"
 
 _CN_FORM = (
     rf"(?<!{_YCH})(?P<y>{_YCH}{{4}})\s*年\s*"
@@ -49,19 +42,19 @@ def _small_number(s: str) -> int:
     for tens_char, tens in _TENS.items():
         head, sep, tail = s.partition(tens_char)
         if sep:
-            mult = _CN_DIGIT[head] if head else 1
+            mult = DIGIT[head] if head else 1
             if tens_char in "廿卅" and head:
                 raise ValueError(s)
             if len(head) > 1 or len(tail) > 1:
                 raise ValueError(s)
-            return (mult * tens if tens_char in "十拾" else tens) + (_CN_DIGIT[tail] if tail else 0)
+            return (mult * tens if tens_char in "十拾" else tens) + (DIGIT[tail] if tail else 0)
     if len(s) > 2:
         raise ValueError(s)
-    return int("".join(str(_CN_DIGIT[c]) for c in s))
+    return int(digit_string(s))
 
 
 def _year(s: str) -> int:
-    return int("".join(str(_CN_DIGIT[c]) for c in s))
+    return int(digit_string(s))
 
 
 def _match_to_date(m: re.Match[str]) -> date | None:
@@ -106,8 +99,8 @@ def parse_date(text: str) -> date:
         if is_blank_date(text):
             raise ParseError(text, "日期未填写。")
         raise ParseError(text, "无法识别日期。")
-    values = {value for _, value, _ in slots}
-    if None in values:
+    values = {value for _, value, _ in slots if value is not None}
+    if len(values) < len({value for _, value, _ in slots}):
         raise ParseError(text, "日期无效（不存在的日期或年份超出范围）。")
     if len(values) > 1:
         raise ParseError(text, "含有多个不同日期，无法确定是哪一个。")

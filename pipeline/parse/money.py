@@ -12,18 +12,11 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from ..errors import ParseError
-from ..extract.text import fold_width
+from ..text import fold_width
+from .numerals import DIGIT, ZERO, digit_string
 
-_DIGIT = {
-    **dict.fromkeys("零〇○", 0), **dict.fromkeys("壹一", 1),
-    **dict.fromkeys("贰貳二两兩", 2), **dict.fromkeys("叁參三", 3),
-    **dict.fromkeys("肆四", 4), **dict.fromkeys("伍五", 5),
-    **dict.fromkeys("陆陸六", 6), **dict.fromkeys("柒七", 7),
-    **dict.fromkeys("捌八", 8), **dict.fromkeys("玖九", 9),
-}
 _UNIT = {**dict.fromkeys("拾十", 10), **dict.fromkeys("佰百", 100), **dict.fromkeys("仟千", 1000)}
 _WAN, _YI = "万萬", "亿億"
-_ZERO = "零〇○"
 
 _WAN_FACTOR = Decimal(10000)
 MAX_YUAN = Decimal(10) ** 12  # beyond any filing; also keeps Decimal exact
@@ -36,14 +29,14 @@ def _section(s: str, text: str) -> int:
     """Value of a run below 万 ('伍仟零伍拾', '拾伍', '零伍佰'); strict about order."""
     value, digit, last_unit, after_zero = 0, None, 10000, False
     for i, ch in enumerate(s):
-        if ch in _ZERO:
+        if ch in ZERO:
             if digit is not None or after_zero or i == len(s) - 1:
                 raise ParseError(text, "大写金额中的“零”位置不对。")
             after_zero = True
-        elif ch in _DIGIT:
+        elif ch in DIGIT:
             if digit is not None:
                 raise ParseError(text, "大写金额中数字连写，缺少单位。")
-            digit = _DIGIT[ch]
+            digit = DIGIT[ch]
         else:
             unit = _UNIT[ch]
             if digit is None and not (unit == 10 and value == 0):
@@ -61,7 +54,7 @@ def _section(s: str, text: str) -> int:
 
 def _check_tail(low: str, text: str) -> None:
     """'壹万伍' is ambiguous (15000 colloquially, 10005 literally): refuse it."""
-    if len(low) == 1 and low in _DIGIT and low not in _ZERO:
+    if len(low) == 1 and low in DIGIT and low not in ZERO:
         raise ParseError(text, "大写金额末位缺少单位（如“壹万伍”）。")
 
 
@@ -87,11 +80,11 @@ def _cn_integer(s: str, text: str) -> int:
     return _below_yi(s, text)
 
 
-_NUMERAL = "".join(_DIGIT) + "".join(_UNIT) + _WAN + _YI
+_NUMERAL = "".join(DIGIT) + "".join(_UNIT) + _WAN + _YI
 _UPPER_RE = re.compile(
-    rf"(?P<int>[{_NUMERAL}]*?)(?:(?P<point>点[{''.join(_DIGIT)}]+)(?P<pwan>[{_WAN}]))?"
+    rf"(?P<int>[{_NUMERAL}]*?)(?:(?P<point>点[{''.join(DIGIT)}]+)(?P<pwan>[{_WAN}]))?"
     rf"(?P<yuan>[元圆])?"
-    rf"(?P<frac>[{_ZERO}]?(?:[{''.join(_DIGIT)}]角)?[{_ZERO}]?(?:[{''.join(_DIGIT)}]分)?)"
+    rf"(?P<frac>[{ZERO}]?(?:[{''.join(DIGIT)}]角)?[{ZERO}]?(?:[{''.join(DIGIT)}]分)?)"
     r"[整正]?"
 )
 _UPPER_NOISE = re.compile(r"人民币|大写|[\s:：()（）\[\]【】,，.。;；、_]")
@@ -105,15 +98,15 @@ def _checked(value: Decimal, text: object) -> Decimal:
 
 def _fraction(frac: str) -> Decimal:
     """'伍角', '零伍分', '伍角伍分' -> Decimal yuan."""
-    jiao = re.search(f"([{''.join(_DIGIT)}])角", frac)
-    fen = re.search(f"([{''.join(_DIGIT)}])分", frac)
-    return Decimal(_DIGIT[jiao.group(1)] if jiao else 0) / 10 + Decimal(_DIGIT[fen.group(1)] if fen else 0) / 100
+    jiao = re.search(f"([{''.join(DIGIT)}])角", frac)
+    fen = re.search(f"([{''.join(DIGIT)}])分", frac)
+    return Decimal(DIGIT[jiao.group(1)] if jiao else 0) / 10 + Decimal(DIGIT[fen.group(1)] if fen else 0) / 100
 
 
 def _point_wan(m: re.Match[str], text: str) -> Decimal:
     """'贰点伍万' -> 25000 (the optional decimal-万 form)."""
     whole = Decimal(_cn_integer(m.group("int"), text))
-    decimals = "".join(str(_DIGIT[c]) for c in m.group("point")[1:])
+    decimals = digit_string(m.group("point")[1:])
     return (whole + Decimal("0." + decimals)) * _WAN_FACTOR
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..errors import ParseError
-from ..extract.text import fold_width
+from ..text import fold_width
 
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _AREA = r"(?:010|02[0-9]|0[3-9][0-9]{2})"

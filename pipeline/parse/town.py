@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..extract.text import fold_width
+from ..text import fold_width
 
 WUJIN_TOWNS: tuple[str, ...] = (
     "湖塘镇", "牛塘镇", "洛阳镇", "遥观镇", "横林镇", "横山桥镇",

@@ -15,7 +15,7 @@ from typing import Iterator, Optional
 
 from ...errors import LimitExceededError, UnreadableError
 from ...models import EMPTY, TICKED, Block, Document, Limits, Line, Page, Table
-from ..text import clean
+from ...text import clean
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"

@@ -17,9 +17,10 @@ What happens to one page image (`ocr_image`):
    black text printed under the seal, dark in R as well, stays black. Long
    table rules that ran under the seal are put back afterwards.
 5. skew: measured within ±8° on projection profiles and undone.
-6. rapidocr (detection on a copy at most `DET_MAX_SIDE` px, line classifier,
-   recognition on full-resolution crops) with the models that ship inside the
-   installed wheel, passed by path, so nothing is ever downloaded. A page
+6. rapidocr (detection on a copy at most `DET_MAX_SIDE` px, recognition on
+   full-resolution crops, the line classifier on the largest lines) through
+   its public API, with the models that ship inside the installed wheel,
+   passed by path, so nothing is ever downloaded (`ocr_engine`). A page
    lying on its side (tall text boxes) or upside down (the line classifier
    finds most lines turned) is turned and read once more.
 7. layout: ruled tables are found from their rules (morphology); each table
@@ -29,13 +30,12 @@ What happens to one page image (`ocr_image`):
    cells at gaps wider than about two characters. Every string goes through
    `clean()`; a line's `conf` is the lowest rapidocr score of its boxes.
 
-The engine is created once per process, on first use (never at import).
+The engines are created once per process, on first use (never at import).
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,117 +44,21 @@ from PIL import Image
 
 from ...errors import LimitExceededError, UnreadableError
 from ...models import Block, Limits, Page
-from ..text import clean
-from . import ocr_threads_asked
+from ...text import clean
+from .ocr_engine import (  # noqa: F401  (_ENGINES, _make_engine, model_files: used by the tests)
+    _ENGINES,
+    TEXT_SCORE,
+    OcrUnavailableError,
+    _make_engine,
+    classify,
+    crop_line,
+    engine,
+    is_available,
+    model_files,
+    read_page,
+)
 from .ocr_layout import _Box, find_tables, layout  # noqa: F401  (find_tables: used by the tests)
 from .scan_prep import MAX_SIDE, _to_rgb, estimate_skew, normalised_gray, preprocess, rotate  # noqa: F401
-
-# Text detection runs on a copy of the page at most this many pixels on its
-# long side (None: at full size, rapidocr's default); recognition always reads
-# crops of the full-resolution page. Measured on the scanned samples rendered
-# at 200 dpi (25 pages): value recall 124/124 at full size, 1600 and 1280;
-# mean box score 0.984 / 0.985 / 0.985; OCR time per page -28 % at 1600 and
-# -44 % at 1280, but 1280 misread a digit in the work-report table (3 -> ε).
-DET_MAX_SIDE: int | None = 1600
-# Minimum rapidocr score kept (rapidocr's default).
-TEXT_SCORE = 0.5
-
-
-class OcrUnavailableError(UnreadableError):
-    """rapidocr or its bundled model files are missing."""
-
-
-# --------------------------------------------------------------------------- engine
-_ENGINES: dict[int, object] = {}  # thread count -> engine
-_ENGINE_LOCK = threading.RLock()  # creation, and each pass (detector settings are per call)
-
-# file names in rapidocr 3.x's wheel (fallback if its model table cannot be read)
-_FALLBACK_MODEL_FILES = {
-    "det": "PP-OCRv6_det_small.onnx",
-    "cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx",
-    "rec": "PP-OCRv6_rec_small.onnx",
-}
-
-
-def model_files() -> dict[str, Path]:
-    """The model files rapidocr's default configuration uses, as paths inside
-    the installed package (`rapidocr/models/`). rapidocr would download a
-    missing one at run time; we pass these paths explicitly instead, so a
-    missing file is an error, never a download."""
-    import rapidocr
-
-    root = Path(rapidocr.__file__).resolve().parent / "models"
-    names = dict(_FALLBACK_MODEL_FILES)
-    try:  # ask rapidocr which files its defaults mean
-        from rapidocr.inference_engine.base import FileInfo, InferSession
-        from rapidocr.main import DEFAULT_CFG_PATH
-        from rapidocr.utils.parse_parameters import ParseParams
-
-        cfg = ParseParams.load(DEFAULT_CFG_PATH)
-        for key, section in (("det", "Det"), ("cls", "Cls"), ("rec", "Rec")):
-            c = cfg[section]
-            info = InferSession.get_model_url(
-                FileInfo(
-                    engine_type=c.engine_type,
-                    ocr_version=c.ocr_version,
-                    task_type=c.task_type,
-                    lang_type=c.lang_type,
-                    model_type=c.model_type,
-                )
-            )
-            names[key] = Path(str(info["model_dir"])).name
-    except Exception:  # pragma: no cover - layout of another rapidocr version
-        pass
-    return {key: root / name for key, name in names.items()}
-
-
-def is_available() -> bool:
-    """True when rapidocr, onnxruntime, OpenCV and the bundled models are there."""
-    try:
-        import cv2  # noqa: F401
-        import onnxruntime  # noqa: F401
-
-        return all(p.is_file() for p in model_files().values())
-    except Exception:
-        return False
-
-
-def engine():
-    """The process-wide rapidocr engine (created on first use) for the
-    thread count PIPELINE_OCR_THREADS asks for (the worker pool sets it)."""
-    threads = ocr_threads_asked()
-    with _ENGINE_LOCK:
-        if threads not in _ENGINES:
-            _ENGINES[threads] = _make_engine(threads)
-        return _ENGINES[threads]
-
-
-def _make_engine(threads: int = 0):
-    try:
-        from rapidocr import RapidOCR
-    except ImportError as exc:  # pragma: no cover
-        raise OcrUnavailableError("未安装文字识别组件（rapidocr），无法识别扫描件或图片。") from exc
-    paths = model_files()
-    missing = [str(p) for p in paths.values() if not p.is_file()]
-    if missing:
-        raise OcrUnavailableError(
-            "文字识别模型文件缺失（" + "、".join(missing) + "）：请重新安装 rapidocr。"
-        )
-    params = {
-        "Global.log_level": "critical",
-        "Global.text_score": TEXT_SCORE,
-        "Global.max_side_len": MAX_SIDE,
-        "Det.model_path": str(paths["det"]),
-        "Cls.model_path": str(paths["cls"]),
-        "Rec.model_path": str(paths["rec"]),
-    }
-    if threads > 0:  # set by the worker pool: one core per worker, for OpenCV's own thread pool too
-        params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
-        params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
-        import cv2
-
-        cv2.setNumThreads(threads)
-    return RapidOCR(params=params)
 
 
 # --------------------------------------------------------------------------- public
@@ -269,10 +173,25 @@ CLS_SAMPLE = 24
 
 
 def run_rapidocr(gray: np.ndarray) -> _Pass:
-    """One rapidocr pass (detection, line classifier, recognition) over a grey
-    page, and what it says about the page's orientation.
+    """One rapidocr pass (detection and recognition) over a grey page, and
+    what the line classifier says about the page's orientation."""
+    import cv2
 
-    The line classifier only votes on the page's orientation: its verdict on
+    img = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR) if gray.ndim == 2 else gray
+    quads, txts, scores = read_page(img)
+    boxes: list[_Box] = []
+    for q, t, sc in zip(quads, txts, scores):
+        t = clean(t).strip()
+        if t and sc >= TEXT_SCORE:
+            boxes.append(_Box(float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()), t, sc))
+    return _Pass(boxes=boxes, turn=_page_turn(img, quads))
+
+
+def _page_turn(img: np.ndarray, quads: list[np.ndarray]) -> int:
+    """Quarter turns (counter-clockwise) the page seems to need, by the line
+    classifier's verdict on the largest lines.
+
+    The classifier only votes on the page's orientation: its verdict on
     single lines is not applied, since a document has no lone upside-down
     lines and the classifier does misjudge some (a line full of 《》 read as
     turned, then misread). So it looks at a sample of the largest lines, and
@@ -283,69 +202,28 @@ def run_rapidocr(gray: np.ndarray) -> _Pass:
     come from a page turned clockwise, crops it finds upside down from one
     turned counter-clockwise. A page upside down gives wide boxes the
     classifier finds upside down."""
-    import cv2
-    from rapidocr.ch_ppocr_cls import TextClsOutput
-    from rapidocr.main import RapidOCRError
-
-    eng = engine()
-    img = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR) if gray.ndim == 2 else gray
-    det = rec = None
-    crops: list = []
-    labels: list = []
-    with _ENGINE_LOCK:
-        pre, op = eng.preprocess_img(img)
-        det_model = eng._load_det_model()
-        if DET_MAX_SIDE and min(pre.shape[:2]) >= 736 and max(pre.shape[:2]) > DET_MAX_SIDE:
-            # detect on a smaller copy; boxes come back in full resolution and
-            # the recogniser reads crops of the full-resolution page
-            det_model.limit_type, det_model.limit_side_len = "max", DET_MAX_SIDE
-        else:  # rapidocr's default: small images are enlarged for detection
-            det_model.limit_type, det_model.limit_side_len = "min", 736
-        try:
-            crops, det = eng.detect_and_crop(pre, op)
-        except RapidOCRError:  # nothing detected
-            return _Pass(boxes=[])
-        sizes = [c.shape[0] * c.shape[1] for c in crops]
-        sample = sorted(range(len(crops)), key=lambda i: -sizes[i])[:CLS_SAMPLE]
-        if sample:
-            verdict = eng._load_cls_model()([crops[i] for i in sample])
-            labels = list(verdict.cls_res or [])
-        try:
-            rec = eng.recognize_txt(crops)
-        except RapidOCRError:
-            return _Pass(boxes=[])
-
-    turn = 0
-    if len(labels) == len(sample):
-        tall_up = tall_down = wide_up = wide_down = 0
-        for i, (label, conf) in zip(sample, labels):
-            quad = np.asarray(det.boxes[i])
-            w = float(np.linalg.norm(quad[0] - quad[1]))
-            h = float(np.linalg.norm(quad[0] - quad[3]))
-            down = "180" in str(label) and conf > 0.9
-            if h > 1.5 * w:
-                tall_down += down
-                tall_up += not down
-            elif w > 1.5 * h:
-                wide_down += down
-                wide_up += not down
-        tall, wide = tall_up + tall_down, wide_up + wide_down
-        if tall >= 3 and tall > 2 * wide:
-            turn = 1 if tall_up >= tall_down else 3
-        elif wide >= 3 and wide_down > 0.6 * wide:
-            turn = 2
-
-    out = eng.build_final_output(img, det, TextClsOutput(), rec, crops, op)
-    quads = getattr(out, "boxes", None)
-    txts = getattr(out, "txts", None)
-    scores = getattr(out, "scores", None)
-    boxes: list[_Box] = []
-    if quads is not None and txts is not None and scores is not None:
-        for q, t, sc in zip(np.asarray(quads), txts, scores):
-            t = clean(str(t)).strip()
-            if t:
-                boxes.append(_Box(float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()), t, float(sc)))
-    return _Pass(boxes=boxes, turn=turn)
+    crops = [crop_line(img, q) for q in quads]
+    sizes = [c.shape[0] * c.shape[1] for c in crops]
+    sample = sorted(range(len(crops)), key=lambda i: -sizes[i])[:CLS_SAMPLE]
+    labels = classify([crops[i] for i in sample])
+    tall_up = tall_down = wide_up = wide_down = 0
+    for i, (label, conf) in zip(sample, labels):
+        quad = quads[i]
+        w = float(np.linalg.norm(quad[0] - quad[1]))
+        h = float(np.linalg.norm(quad[0] - quad[3]))
+        down = "180" in str(label) and conf > 0.9
+        if h > 1.5 * w:
+            tall_down += down
+            tall_up += not down
+        elif w > 1.5 * h:
+            wide_down += down
+            wide_up += not down
+    tall, wide = tall_up + tall_down, wide_up + wide_down
+    if tall >= 3 and tall > 2 * wide:
+        return 1 if tall_up >= tall_down else 3
+    if wide >= 3 and wide_down > 0.6 * wide:
+        return 2
+    return 0
 
 
 def _ocr_gray(gray: np.ndarray) -> Page:

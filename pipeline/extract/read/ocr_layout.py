@@ -200,7 +200,7 @@ def _table_lines(cells: list[_Cell], unit: float) -> list[tuple[float, float, Li
             band = max(0, sum(1 for t in tops if t <= yc) - 1)
             members = [b for b in c.boxes if g0 - 1 <= b.yc <= g1 + 1]
             bands.setdefault(band, []).append((c.x0, text, members))
-    out = []
+    out: list[tuple[float, float, Line]] = []
     for band, parts in bands.items():
         parts.sort(key=lambda p: p[0])
         texts: list[str] = []
@@ -217,8 +217,8 @@ def _table_lines(cells: list[_Cell], unit: float) -> list[tuple[float, float, Li
         if not texts or not members:
             continue
         conf = min(b.score for b in members)
-        y = min(b.y0 for b in members)
-        out.append((y, parts[0][0], Line(text=" ".join(texts), cells=texts, conf=round(conf, 4))))
+        top = min(b.y0 for b in members)
+        out.append((top, parts[0][0], Line(text=" ".join(texts), cells=texts, conf=round(conf, 4))))
     return out
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from ...errors import LimitExceededError, UnreadableError
 from ...models import Block, Document, Limits, Line, Page, Table
-from ..text import clean, join_spaced_cjk
+from ...text import clean, join_spaced_cjk
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,8 @@ def read(path: Path, limits: Limits) -> Document:
     if ocr_needed:
         from .ocr import ocr_pdf_pages
 
-        for index, page in zip(ocr_needed, ocr_pdf_pages(path, ocr_needed, limits)):
-            pages[index] = page
+        for index, scanned in zip(ocr_needed, ocr_pdf_pages(path, ocr_needed, limits)):
+            pages[index] = scanned
     return Document(pages=[p for p in pages if p is not None], reader="pdf")
 
 

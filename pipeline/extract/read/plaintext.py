@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ...errors import UnreadableError
 from ...models import Block, Document, Limits, Line, Page
-from ..text import clean
+from ...text import clean
 
 
 def is_available() -> bool:

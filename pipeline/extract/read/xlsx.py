@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 from ...errors import LimitExceededError, UnreadableError
 from ...models import Block, Document, Limits, Page, Table
-from ..text import clean
+from ...text import clean
 from .docx import check_zip
 
 MAX_CELLS = 200_000

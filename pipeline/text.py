@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
-from ..models import EMPTY, TICKED
+# Normalised checkbox glyphs: every reader maps whatever a form uses to these two.
+TICKED = "☑"
+EMPTY = "☐"
 
 # full-width ASCII (digits, letters, punctuation) -> half-width, except the
 # punctuation Chinese text keeps full-width: （）：；，、。！？【】
@@ -54,3 +57,33 @@ def clean(text: str) -> str:
 def squash(text: str) -> str:
     """Remove all white space (for label matching)."""
     return re.sub(r"\s+", "", text)
+
+
+_SEAL_NOTE = re.compile(r"^[（(]?(?:盖章|签章|公章)[)）]?[：:]?")
+_SIGN_MARK = re.compile(r"[（(](?:签字|签名|盖章)[)）]")
+
+
+def name_key(name: str | None) -> str | None:
+    """A name as compared across filings: NFKC-folded, white space removed."""
+    return (squash(unicodedata.normalize("NFKC", name)) or None) if name else None
+
+
+def strip_seal_note(name: str | None) -> str | None:
+    """'（盖章）江苏某某公司' -> '江苏某某公司': the seal note a form prints
+    before the place where the name is written."""
+    if not name:
+        return name
+    return _SEAL_NOTE.sub("", name.strip()).strip() or None
+
+
+def drop_sign_marks(text: str) -> str:
+    """'张三（签字）' -> '张三': remove every bracketed mark a form prints where
+    someone signs or seals, wherever it stands (unlike `strip_seal_note`,
+    which removes only a leading seal note, brackets optional, and its colon)."""
+    return _SIGN_MARK.sub("", text)
+
+
+def agency_key(name: str | None) -> str | None:
+    """The key one agency is known by, however its name was written."""
+    key = name_key(name)
+    return strip_seal_note(key) if key else None

@@ -1,0 +1,75 @@
+"""The ledger hands out typed records: what a stage reads after the ledger
+is a `FiledRecord` with `date`s, its folder and its cross-document issues;
+a state folder written before the folder had a column still reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sqlite3
+import sys
+from pathlib import Path
+
+from pipeline.batch import generation_unavailable, outputs_for
+from pipeline.ledger import Ledger
+from pipeline.models import ContractFields, FiledRecord, Issue, Record
+from pipeline.report import status_text
+from pipeline.settings import Settings
+
+CONTRACT = Record(source="合同.pdf", sha256="a" * 64, kind="contract", status="accepted",
+                  fields=ContractFields(agency_name="（盖章）常州安泰安全技术服务有限公司", client_name="常州锦华电机有限公司",
+                                        signed_on=dt.date(2021, 3, 8), price_wan=3.5))
+
+
+def test_records_come_back_typed(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    try:
+        assert ledger.claim(CONTRACT.sha256, CONTRACT.source, dt.date(2021, 3, 10))
+        ledger.complete(CONTRACT.sha256, CONTRACT, str(tmp_path / "archive" / "合同.pdf"), "安泰")
+        ledger.set_cross_issues(CONTRACT.sha256, [Issue(code="AGENCY_NOT_REGISTERED", severity="warning", message="未报送")])
+        [rec] = list(ledger.records(agency="常州安泰安全技术服务有限公司"))
+    finally:
+        ledger.close()
+    assert isinstance(rec, FiledRecord) and isinstance(rec.fields, ContractFields)
+    assert rec.fields.signed_on == dt.date(2021, 3, 8) and rec.received_on == dt.date(2021, 3, 10)
+    assert rec.folder == "安泰" and rec.agency_key == "常州安泰安全技术服务有限公司"
+    assert [i.code for i in rec.all_issues] == ["AGENCY_NOT_REGISTERED"] and rec.issues == []
+    printed = rec.to_json_dict()
+    assert printed["issues"][0]["code"] == "AGENCY_NOT_REGISTERED" and "cross_issues" not in printed
+    assert printed["received_on"] == "2021-03-10" and printed["folder"] == "安泰"
+
+
+def test_a_ledger_from_before_the_folder_column_still_reads(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript("""CREATE TABLE files (sha256 TEXT PRIMARY KEY, source TEXT NOT NULL, state TEXT NOT NULL,
+        received_on TEXT NOT NULL, claimed_at TEXT NOT NULL, done_at TEXT, archive TEXT, archived INTEGER NOT NULL DEFAULT 0,
+        kind TEXT, status TEXT, agency TEXT, record TEXT, cross_issues TEXT NOT NULL DEFAULT '[]');""")
+    stored = {**CONTRACT.model_dump(mode="json"), "folder": "安泰"}
+    old.execute("INSERT INTO files VALUES (?, ?, 'done', '2021-03-10', '2021-03-10T09:00:00', NULL, 'a.pdf', 1, "
+                "'contract', 'accepted', ?, ?, '[]')", (CONTRACT.sha256, CONTRACT.source, CONTRACT.agency_key,
+                                                      json.dumps(stored, ensure_ascii=False)))
+    old.commit()
+    old.close()
+    ledger = Ledger(path)
+    try:
+        [rec] = list(ledger.records())
+    finally:
+        ledger.close()
+    assert rec.folder == "安泰" and rec.archive == "a.pdf" and rec.fields.client_name == "常州锦华电机有限公司"
+
+
+def test_missing_document_parts_are_said_not_swallowed(tmp_path: Path, monkeypatch, caplog) -> None:
+    monkeypatch.setitem(sys.modules, "docxtpl", None)  # as if docxtpl were not installed
+    reason = generation_unavailable()
+    assert reason and "docxtpl" in reason
+    settings = Settings(inbox=tmp_path / "inbox", outbox=tmp_path / "outbox", state=tmp_path / "state")
+    with caplog.at_level(logging.WARNING):
+        assert outputs_for(settings) is None
+    assert [r.getMessage() for r in caplog.records if "文书生成不可用" in r.getMessage()] == [f"文书生成不可用：{reason}"]
+    ledger = Ledger(settings.ledger_path, lock=False)
+    try:
+        assert f"文书生成：不可用：{reason}" in status_text(settings, ledger)
+    finally:
+        ledger.close()
