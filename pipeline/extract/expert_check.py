@@ -15,7 +15,7 @@ from .vocab import vocab
 
 
 def _words() -> dict:
-    return vocab()["expert_check"]  # type: ignore[no-any-return]
+    return vocab()["expert_check"]
 
 
 def _all_labels() -> list[str]:
@@ -25,7 +25,7 @@ def _all_labels() -> list[str]:
 
 def extract(doc: Document) -> tuple[ExpertCheckFields, Extraction]:
     w = _words()
-    rows = Rows.of(doc).rows
+    rows = _split_at_labels(Rows.of(doc).rows)
     find = Finder(rows, _all_labels())
     signer = find.find(w["client_sign"])
     return ExpertCheckFields(
@@ -36,6 +36,25 @@ def extract(doc: Document) -> tuple[ExpertCheckFields, Extraction]:
         findings=_findings(rows),
         client_signed=_signed(signer) if _has_label(rows, w["client_sign"]) else None,
     ), Extraction()
+
+
+def _split_at_labels(rows: list[Row]) -> list[Row]:
+    """A label run into the text before or after it (a photo read as one
+    line: `托管服务机构 某公司受检企业 某厂`) becomes a cell of its own,
+    its value the next cell."""
+    labels = sorted((lab for lab in _all_labels() if len(lab) >= 4), key=len, reverse=True)
+    pattern = re.compile("|".join(label_regex(lab).pattern + r"(?:\s*[（(][^）)]{0,6}[)）])?" for lab in labels))
+    out: list[Row] = []
+    for row in rows:
+        cells: list[str] = []
+        for cell in row.cells:
+            at = 0
+            for m in pattern.finditer(cell):
+                cells += [cell[at:m.start()], m.group()]
+                at = m.end()
+            cells.append(re.sub(r"^\s*[：:]", "", cell[at:]) if at else cell)
+        out.append(Row(cells=tuple(c.strip() for c in cells if c.strip()), conf=row.conf, in_table=row.in_table))
+    return out
 
 
 def _has_label(rows: list[Row], labels: list[str]) -> bool:

@@ -19,7 +19,7 @@ Grid = list[list[Optional[str]]]
 
 
 def _words() -> dict:
-    return vocab()["staff_list"]  # type: ignore[no-any-return]
+    return vocab()["staff_list"]
 
 
 def extract(doc: Document) -> tuple[StaffListFields, Extraction]:
@@ -73,25 +73,36 @@ def _mapping(row: list[Optional[str]]) -> dict[int, str]:
 
 
 def _people(grid: Grid) -> Optional[list[StaffMember]]:
+    """One person per row under the header; without a header a row counts
+    when it holds an ID number (a photo whose header OCR ran together)."""
     header: dict[int, str] = {}
     width = 0
     people: list[StaffMember] = []
+    pending: Optional[str] = None            # a 专职/兼职 that OCR put on a line of its own
     for row in grid:
         mapping = _mapping(row)
         if mapping:                          # the header, or the header repeated on the next page
             header, width = mapping, len(row)
-            continue
-        if not header:
             continue
         text = squash("".join(c or "" for c in row))
         if re.match(r"^(填表|填报|负责人|联系电话|注[：:]|日期)", text):
             if people:
                 break
             continue
-        member = _by_columns(row, header) if len(row) == width else _by_content(row)
+        if text in _words()["roles"] and (header or people):
+            if people and people[-1].role is None:
+                people[-1].role = text
+            else:
+                pending = text
+            continue
+        if not header and read_id_number(text) is None:
+            continue
+        member = _by_columns(row, header) if header and len(row) == width else _by_content(row)
         if member is not None:
+            if member.role is None and pending:
+                member.role, pending = pending, None
             people.append(member)
-    return people if header else None
+    return people if header or people else None
 
 
 def _clean(cell: Optional[str]) -> Optional[str]:
@@ -112,11 +123,12 @@ def _by_columns(row: list[Optional[str]], header: dict[int, str]) -> Optional[St
 def _by_content(row: list[Optional[str]]) -> Optional[StaffMember]:
     """A row whose cells do not line up with the header (OCR): each cell
     taken for what it is."""
-    cells = [c for c in (_clean(c) for c in row) if c]
+    cells = [t for c in row if c for t in c.split()]
     number = read_id_number(" ".join(cells))
     roles = _words()["roles"]
     role = next((c for c in cells if c in roles), None)
-    rest = [c for c in cells if c != role and not (number and number in c.upper()) and not re.fullmatch(r"\d{1,3}", c)]
+    rest = [c for c in cells if c != role and not (number and (number in c.upper() or c.upper() in number))
+            and not re.fullmatch(r"\d{1,3}", c)]
     name = next((c for c in rest if is_person(c)), None)
     if number is None and not (name and role):
         return None
