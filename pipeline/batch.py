@@ -26,6 +26,7 @@ from .intake import ArchiveIntake, Intake
 from .ledger import Ledger
 from .pool import Reader
 from .settings import Settings
+from .supervision import people_in_two_agencies
 
 log = logging.getLogger("pipeline")
 
@@ -48,17 +49,28 @@ def run_batch(intake: Intake, reader: Reader, ledger: Ledger, publish: Optional[
         result.agencies |= intake.file(job, record, seconds)  # record in the ledger → archive
         result.filed.append(job.sha256)
         result.read += 1
-    for key in sorted(result.agencies):                       # cross-check each agency touched
-        refresh_cross_issues(ledger, key)
+    refresh_cross_issues(ledger, result.agencies)             # cross-check each agency touched
     if publish is not None and (result.agencies or result.filed):
         publish(result.agencies, result.filed)                # documents → receipts → digest
     return result
 
 
-def refresh_cross_issues(ledger: Ledger, key: str) -> None:
-    """Re-run the checks between one agency's filings and store their issues."""
-    for sha, issues in cross_issues(list(ledger.records(agency=key))).items():
-        ledger.set_cross_issues(sha, issues)
+def refresh_cross_issues(ledger: Ledger, touched: set[str], as_of: Optional[dt.date] = None) -> None:
+    """Re-run the checks between filings for the agencies a batch touched and
+    store their issues. A person on two agencies' staff lists (第十九条（七）)
+    spans agencies: every agency on such a pair now, or flagged for one
+    before, is checked again too, so a superseded list clears its flag."""
+    if not touched:
+        return
+    as_of = as_of or dt.date.today()
+    records = list(ledger.records())
+    overlaps = people_in_two_agencies(records, as_of)
+    flagged = {r.agency_key for r in records if any(i.code == "PERSON_IN_TWO_AGENCIES" for i in r.cross_issues)}
+    keys = set(touched) | {ref.agency_key for o in overlaps for ref in (o.first, o.second)} | flagged
+    groups = by_agency(records)
+    for key in sorted(k for k in keys if k):
+        for sha, issues in cross_issues(groups.get(key, []), as_of, overlaps).items():
+            ledger.set_cross_issues(sha, issues)
 
 
 def make_outputs(settings: Settings, ledger: Ledger, agencies: set[str], filed: list[str]) -> None:

@@ -16,7 +16,7 @@ from .text import EMPTY as EMPTY
 from .text import TICKED as TICKED
 from .text import agency_key
 
-Kind = Literal["contract", "report_letter", "commitment", "work_report", "unknown"]
+Kind = Literal["contract", "report_letter", "commitment", "work_report", "staff_list", "expert_check", "unknown"]
 Status = Literal["accepted", "needs_review", "rejected"]
 Severity = Literal["error", "warning"]
 Category = Literal["training", "assessment", "testing", "consulting", "standardization", "other"]
@@ -37,6 +37,8 @@ KIND_NAMES: dict[str, Name] = {
     "report_letter": Name("报告函", "活动开展报告函（附件1）"),
     "commitment": Name("承诺书", "承诺书（附件2）"),
     "work_report": Name("工作报表", "工作报表（附件3）"),
+    "staff_list": Name("从业人员名单", "从业人员名单"),
+    "expert_check": Name("专家检查记录", "托管服务专家检查记录"),
     "unknown": Name("无法识别", "无法识别的材料"),
 }
 STATUS_NAMES: dict[str, Name] = {
@@ -198,17 +200,45 @@ class WorkReportFields(BaseModel):
     phone: Optional[str] = None
 
 
+class StaffMember(BaseModel):
+    """One person on a 从业人员名单 (keys in the order of records.md)."""
+
+    name: Optional[str] = None
+    id_number: Optional[str] = None     # 居民身份证号码, kept whole in the ledger, shown masked (text.mask_id)
+    qualification: Optional[str] = None
+    certificate_no: Optional[str] = None
+    role: Optional[str] = None          # 专职 / 兼职, as written
+
+
+class StaffListFields(BaseModel):
+    agency_name: Optional[str] = None
+    people: Optional[list[StaffMember]] = None
+    filled_on: Optional[date] = None
+
+
+class ExpertCheckFields(BaseModel):
+    agency_name: Optional[str] = None
+    client_name: Optional[str] = None
+    checked_on: Optional[date] = None
+    experts: Optional[list[str]] = None
+    findings: Optional[str] = None
+    client_signed: Optional[bool] = None
+
+
 class UnknownFields(BaseModel):
     pass
 
 
-Fields = Union[ContractFields, ReportLetterFields, CommitmentFields, WorkReportFields, UnknownFields]
+Fields = Union[ContractFields, ReportLetterFields, CommitmentFields, WorkReportFields, StaffListFields,
+               ExpertCheckFields, UnknownFields]
 
 FIELDS_BY_KIND: dict[str, type[BaseModel]] = {
     "contract": ContractFields,
     "report_letter": ReportLetterFields,
     "commitment": CommitmentFields,
     "work_report": WorkReportFields,
+    "staff_list": StaffListFields,
+    "expert_check": ExpertCheckFields,
     "unknown": UnknownFields,
 }
 

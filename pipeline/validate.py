@@ -11,22 +11,25 @@ from .models import (
     KIND_ZH,
     CommitmentFields,
     ContractFields,
+    ExpertCheckFields,
     Extraction,
     Fields,
     Issue,
     Kind,
     ReportLetterFields,
+    StaffListFields,
     Status,
     WorkReportFields,
 )
 from .parse.credit_code import is_valid_credit_code
+from .parse.id_number import is_valid_id_number, mask_id
 from .parse.phone import is_valid_phone
 from .parse.town import is_wujin_unit
 from .periods import contract_due, work_report_due
 
 ERRORS = {"MISSING_FIELD", "UNREADABLE", "UNKNOWN_KIND", "INVALID_CREDIT_CODE", "INVALID_PHONE",
           "NO_SERVICE_CATEGORY", "AMOUNT_MISMATCH", "COMPLETION_BEFORE_SIGNING", "DATE_IN_FUTURE",
-          "COMMITMENT_ALTERED"}
+          "COMMITMENT_ALTERED", "INVALID_ID_NUMBER"}
 
 LABELS = {
     "agency_name": "机构名称", "client_name": "项目企业名称（委托方）", "project_content": "项目名称/服务内容",
@@ -40,11 +43,16 @@ LABELS = {
     "filled_on": "填表日期", "promisor": "承诺人", "clauses_intact": "承诺条款",
     "period_start": "报表起始日期", "period_end": "报表截止日期", "rows": "项目明细",
     "principal": "负责人", "preparer": "填表人", "phone": "联系电话",
+    "people": "人员名单", "checked_on": "检查日期", "findings": "检查发现的问题", "client_signed": "企业签收",
 }
+# labels a kind words otherwise than the table above
+KIND_LABELS = {"expert_check": {"experts": "检查专家", "agency_name": "托管服务机构", "client_name": "受检企业"}}
+PERSON_LABELS = {"name": "姓名", "id_number": "身份证号码"}
 ROW_LABELS = {"client_name": "项目企业名称", "project_content": "项目主要内容", "town": "项目所在镇（街道）",
               "signed_on": "签约时间", "completion_on": "完成时间", "price_wan": "服务价格（万元）",
               "client_contact": "项目企业联系人", "client_phone": "联系方式"}
-ARTICLE = {"contract": "第十五条", "report_letter": "第十四条", "commitment": "第十四条", "work_report": "第十五条"}
+ARTICLE = {"contract": "第十五条", "report_letter": "第十四条", "commitment": "第十四条", "work_report": "第十五条",
+           "staff_list": "第十四条", "expert_check": "第十七条"}
 
 
 def zh(day: dt.date) -> str:
@@ -66,7 +74,7 @@ def status_of(kind: Kind, issues: Iterable[Issue]) -> Status:
 
 def validate(kind: Kind, fields: Fields, extra: Extraction, received_on: dt.date) -> list[Issue]:
     if kind == "unknown":
-        return [issue("UNKNOWN_KIND", None, "无法识别该文件的类别（不是服务合同、报告函、承诺书或工作报表）：请确认是否提交错了文件。")]
+        return [issue("UNKNOWN_KIND", None, "无法识别该文件的类别（不是服务合同、报告函、承诺书、工作报表、从业人员名单或专家检查记录）：请确认是否提交错了文件。")]
     issues = _missing(kind, fields, extra)
     if isinstance(fields, ContractFields):
         issues += _contract(fields, extra, received_on)
@@ -76,6 +84,10 @@ def validate(kind: Kind, fields: Fields, extra: Extraction, received_on: dt.date
         issues += _commitment(fields, received_on)
     elif isinstance(fields, WorkReportFields):
         issues += _work_report(fields, extra, received_on)
+    elif isinstance(fields, StaffListFields):
+        issues += _staff_list(fields, received_on)
+    elif isinstance(fields, ExpertCheckFields):
+        issues += _future("checked_on", fields.checked_on, received_on, "检查日期")
     return issues
 
 
@@ -83,7 +95,7 @@ def _missing(kind: Kind, fields: Fields, extra: Extraction) -> list[Issue]:
     out = []
     for name, value in fields:
         if value is None:
-            out.append(issue("MISSING_FIELD", name, f"{KIND_ZH[kind]}缺少“{LABELS.get(name, name)}”：请补充填写后重新提交。", ARTICLE[kind]))
+            out.append(issue("MISSING_FIELD", name, f"{KIND_ZH[kind]}缺少“{KIND_LABELS.get(kind, {}).get(name) or LABELS.get(name, name)}”：请补充填写后重新提交。", ARTICLE[kind]))
     if isinstance(fields, WorkReportFields) and fields.rows:
         for i, row in enumerate(fields.rows):
             for name, value in row:
@@ -93,6 +105,23 @@ def _missing(kind: Kind, fields: Fields, extra: Extraction) -> list[Issue]:
                 elif value is None:
                     out.append(issue("MISSING_FIELD", f"rows[{i}].{name}",
                                      f"工作报表第{i + 1}行缺少“{ROW_LABELS[name]}”：请补充填写后重新提交。", "第十五条"))
+    if isinstance(fields, StaffListFields) and fields.people:
+        for i, person in enumerate(fields.people):
+            for name, what in PERSON_LABELS.items():
+                if getattr(person, name) is None:
+                    out.append(issue("MISSING_FIELD", f"people[{i}].{name}",
+                                     f"从业人员名单第{i + 1}人缺少“{what}”：请补充填写后重新提交。", "第十四条"))
+    return out
+
+
+def _staff_list(f: StaffListFields, received_on: dt.date) -> list[Issue]:
+    out: list[Issue] = []
+    for i, person in enumerate(f.people or []):
+        if person.id_number and not is_valid_id_number(person.id_number):
+            out.append(issue("INVALID_ID_NUMBER", f"people[{i}].id_number",
+                             f"从业人员名单第{i + 1}人（{person.name or '姓名未填'}）的身份证号码“{mask_id(person.id_number)}”"
+                             "校验位或出生日期不符：请核对身份证后更正。", "第十四条"))
+    out += _future("filled_on", f.filled_on, received_on, "填表日期")
     return out
 
 

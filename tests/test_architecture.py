@@ -27,6 +27,7 @@ FORBIDDEN: dict[str, list[str]] = {
     "pipeline.errors": STAGES,
     "pipeline.periods": STAGES,
     "pipeline.agencies": STAGES,
+    "pipeline.supervision": STAGES,
     "pipeline.atomic": STAGES,
     "pipeline.settings": STAGES,
     "pipeline.extract": ABOVE_EXTRACT,

@@ -15,7 +15,7 @@ from .views import ESTIMATED, Digest
 
 BADGES = {"逾期": "late", "缺报": "bad", "约谈": "bad", "注销预警": "warn", "条款被改动": "bad", "无": "bad",
           "未报送": "bad", "未能确认": "warn", "退回": "bad", "需人工复核": "warn", "已报": "ok", "完好": "ok",
-          "有": "ok", "未到期": "muted", "不适用": "muted", "是": "ok"}
+          "有": "ok", "未到期": "muted", "不适用": "muted", "是": "ok", "已逾期": "late", "即将到期": "warn"}
 COLOURS = ["#2f6db5", "#e08a2c", "#3a9a5b", "#8a5cc2", "#9aa0a6"]
 
 CSS = """
@@ -86,6 +86,8 @@ def _cards(d: Digest) -> str:
         ("逾期备案合同", f"{len(d.late_contracts)} 份", "近12个月逾期备案合同", "alert" if d.late_contracts else ""),
         ("工作报表", f"{len(reports)} 家", f"{d.previous.label}工作报表逾期或缺报", "alert" if reports else ""),
         ("注销预警", f"{sum(a.dormant for a in d.agencies)} 家", "12个月以上无合同备案", "warn"),
+        ("一人多机构", f"{len(d.two_agencies)} 人次", "同一人员列在两家同类机构名单上", "alert" if d.two_agencies else ""),
+        ("托管专家检查", f"{len(d.expert_gaps)} 项", "托管合同专家检查次数不足", "alert" if d.expert_gaps else ""),
         ("机构概况", f"{len(d.agencies)} 家", f"{d.current.label}合同 {contracts} 份，{amount:.2f} 万元", ""),
     ]
     return '<div class="cards">' + "".join(

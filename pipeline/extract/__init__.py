@@ -16,6 +16,8 @@ EXTRACTORS: dict[str, str] = {
     "report_letter": "report_letter",
     "commitment": "commitment",
     "work_report": "work_report",
+    "staff_list": "staff_list",
+    "expert_check": "expert_check",
 }
 
 

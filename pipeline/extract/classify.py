@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ..models import Document, Kind
+from .vocab import vocab
 
 _TITLES: dict[str, list[str]] = {
     "report_letter": [r"活动开展报告函", r"报告函", r"机构.{0,6}报告"],
@@ -23,6 +24,10 @@ _MARKS: dict[str, list[str]] = {
     "work_report": ["项目企业名称", "项目主要内容", "项目所在镇", "签约时间", "完成时间", "服务价格", "填表人", "项目企业联系人"],
     "contract": ["委托方", "受托方", "甲方", "乙方", "违约责任", "争议", "合同金额", "服务费", "签订", "履行期限", "有效期限", "盖章", "法定代表人"],
 }
+# the kinds of issue 18 (从业人员名单, 专家检查记录): their titles and marks are data
+for _kind, _words in vocab()["classify"].items():
+    _TITLES[_kind] = [re.escape(t) for t in _words["titles"]]
+    _MARKS[_kind] = list(_words["marks"])
 _THRESHOLD = 6
 
 

@@ -4,7 +4,7 @@ kinds and statuses (`models.KIND_NAMES` / `STATUS_NAMES`, column `full`)."""
 
 from __future__ import annotations
 
-from ..models import KIND_NAMES, STATUS_NAMES, FiledRecord, Issue
+from ..models import KIND_NAMES, STATUS_NAMES, ExpertCheckFields, FiledRecord, Issue, StaffListFields
 
 LAW = "《武进区安全生产技术服务机构监督管理办法》"
 
@@ -18,6 +18,7 @@ def receipt_text(rec: FiledRecord) -> str:
         f"文件：{rec.source}",
         f"收件日期：{rec.received_on.isoformat()}",
         f"处理结果：{STATUS_NAMES[rec.status].full}",
+        *_summary(rec),
     ]
     errors = [i for i in rec.all_issues if i.severity == "error"]
     warnings = [i for i in rec.all_issues if i.severity == "warning"]
@@ -34,3 +35,18 @@ def receipt_text(rec: FiledRecord) -> str:
 
 def _line(issue: Issue) -> str:
     return issue.message + (f"（依据{LAW}{issue.article}）" if issue.article else "")
+
+
+def _summary(rec: FiledRecord) -> list[str]:
+    """What was read from a staff list or an expert check (ID numbers never shown)."""
+    f = rec.fields
+    if isinstance(f, StaffListFields) and f.people is not None:
+        return [f"名单人数：{len(f.people)}人（身份证号码已登记；回执、汇总中只显示前6位和后4位）",
+                "本名单自收到之日起作为本机构当前的从业人员名单；人员变动时请报送新的名单。"]
+    if isinstance(f, ExpertCheckFields):
+        lines = [f"检查日期：{f.checked_on.isoformat() if f.checked_on else '（未能识别）'}；"
+                 f"检查专家：{'、'.join(f.experts or []) or '（未能识别）'}；企业签收：{'已签收' if f.client_signed else '未签收'}"]
+        if f.client_signed is False:
+            lines.append(f"企业未签收的检查记录不计入{LAW}第十七条要求的专家检查次数：请由企业签收后重新报送。")
+        return lines
+    return []
