@@ -17,7 +17,7 @@ from pipeline.settings import Settings
 from pipeline.watch import Watcher
 from tests.compare import all_records
 
-from .packets import bomb, encrypted_zip, gbk_zip, lying_zip, zip_bytes
+from .packets import bomb, encrypted_zip, gbk_zip, joined_pdf, lying_zip, zip_bytes
 
 SAMPLES = Path(__file__).parent / "data" / "samples"
 DAY = dt.date(2021, 7, 5)
@@ -120,3 +120,36 @@ def test_hostile_packets_each_end_in_a_record_with_a_reason(tmp_path: Path, host
     assert outside == set()
     assert not [p for p in _files_under(tmp_path) if p.name == "x"]
     assert not (tmp_path / "state" / "unpack").exists() or not _files_under(tmp_path / "state" / "unpack")
+
+
+# --------------------------------------------------------------------------- one PDF, several filings
+JOINED = ["doc_0012.pdf", "doc_0028.pdf", "doc_0010.pdf"]  # a 4-page contract, a 承诺书, a 报告函
+
+
+def test_a_pdf_joining_three_filings_gives_a_record_for_each(tmp_path: Path) -> None:
+    packet = joined_pdf(tmp_path / "前台扫描.pdf", [SAMPLES / n for n in JOINED])
+    records = [r.to_json_dict() for r in records_of_file(packet, DAY)]
+    head, parts = records[0], records[1:]
+    assert head["kind"] == "packet" and head["fields"]["members"] == ["第1-4页", "第5页", "第6页"]
+    assert [p["part_of"] for p in parts] == [{"sha256": head["sha256"], "pages": pages} for pages in ([1, 4], [5, 5], [6, 6])]
+    for name, part in zip(JOINED, parts):
+        alone = build_record(SAMPLES / name, DAY).to_json_dict()
+        assert (part["kind"], part["fields"], part["status"]) == (alone["kind"], alone["fields"], alone["status"]), name
+        assert sorted(i["code"] for i in part["issues"]) == sorted(i["code"] for i in alone["issues"])
+    assert len({p["sha256"] for p in records}) == 4
+
+
+def test_a_multi_page_contract_stays_one_filing() -> None:
+    records = list(records_of_file(SAMPLES / "doc_0024.pdf", DAY))
+    assert [r.kind for r in records] == ["contract"] and records[0].part_of is None
+
+
+def test_the_parts_of_a_joined_pdf_are_filed_and_archived_with_it(tmp_path: Path) -> None:
+    packet = joined_pdf(tmp_path / "src.pdf", [SAMPLES / n for n in JOINED])
+    records = _run(tmp_path, {"合订.pdf": packet})
+    assert sorted(r["kind"] for r in records) == ["commitment", "contract", "packet", "report_letter"]
+    assert {r["archive"] for r in records} == {next(r["archive"] for r in records if r["kind"] == "packet")}
+    assert Path(records[0]["archive"]).read_bytes() == packet.read_bytes()
+    needs = [r for r in records if r["status"] != "accepted"]
+    notes = sorted((tmp_path / "outbox" / "待处理").glob("*.原因.txt"))
+    assert len(notes) == len(needs) >= 1 and "所在页码" in notes[0].read_text(encoding="utf-8")
