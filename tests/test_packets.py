@@ -17,6 +17,7 @@ from pipeline.settings import Settings
 from pipeline.watch import Watcher
 from tests.compare import all_records
 
+from .ofd import ofd_from_pdf
 from .packets import bomb, encrypted_zip, gbk_zip, joined_pdf, lying_zip, zip_bytes
 
 SAMPLES = Path(__file__).parent / "data" / "samples"
@@ -89,6 +90,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"bomb.zip": bomb(folder / "bomb.zip"), "many.zip": many, "nested.zip": nested, "dotdot.zip": dotdot,
             "lying.zip": lying_zip(folder / "lying.zip", bytes(5_000_000), 1000),
             "encrypted.zip": encrypted_zip(folder / "encrypted.zip", pdf), "empty.zip": _empty_zip(folder / "empty.zip"),
+            "entities.ofd": ofd_from_pdf(SAMPLES / "doc_0010.pdf", folder / "entities.ofd",
+                                         doctype='<!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'),
             "合同.docx": SAMPLES / "doc_0001.docx"}
 
 
@@ -98,7 +101,7 @@ def _empty_zip(target: Path) -> Path:
 
 
 REASONS = {"bomb.zip": "过大", "many.zip": "文件过多", "dotdot.zip": "“..”", "lying.zip": "无法解压",
-           "encrypted.zip": "已加密", "empty.zip": "压缩包是空的"}
+           "encrypted.zip": "已加密", "empty.zip": "压缩包是空的", "entities.ofd": "实体"}
 
 
 def test_hostile_packets_each_end_in_a_record_with_a_reason(tmp_path: Path, hostile: dict[str, Path]) -> None:

@@ -33,6 +33,7 @@ READERS: dict[str, str] = {
     ".tiff": "image",
     ".bmp": "image",
     ".txt": "plaintext",
+    ".ofd": "ofd",
 }
 
 
@@ -68,6 +69,8 @@ def sniff(path: Path) -> str | None:
             return "docx"
         if "xl/workbook.xml" in names:
             return "xlsx"
+        if "OFD.xml" in names or "/OFD.xml" in names:
+            return "ofd"
     return None
 
 
