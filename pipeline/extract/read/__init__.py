@@ -23,9 +23,9 @@ READERS: dict[str, str] = {
     ".xlsx": "xlsx",
     ".xlsm": "xlsx",
     ".doc": "legacy",
-    ".xls": "legacy",
+    ".xls": "xls",
     ".wps": "legacy",
-    ".et": "legacy",
+    ".et": "xls",
     ".jpg": "image",
     ".jpeg": "image",
     ".png": "image",
@@ -65,7 +65,7 @@ def sniff(path: Path) -> str | None:
     if (head.startswith(b"RIFF") and head[8:12] == b"WEBP") or head[4:12] in _HEIF_BRANDS:
         return "image"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "legacy"
+        return _ole_kind(path)
     if head.startswith(b"PK"):
         import zipfile
 
@@ -81,6 +81,20 @@ def sniff(path: Path) -> str | None:
         if "OFD.xml" in names or "/OFD.xml" in names:
             return "ofd"
     return None
+
+
+_WORKBOOK_STREAMS = ("Workbook".encode("utf-16-le"), "Book\x00".encode("utf-16-le"))
+
+
+def _ole_kind(path: Path) -> str:
+    """An Office 97-2003 compound file: a workbook (.xls, WPS .et: its
+    directory names a Workbook stream) for the xls reader, any other
+    (.doc, WPS .wps) for LibreOffice Writer."""
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if any(stream in chunk for stream in _WORKBOOK_STREAMS):
+                return "xls"
+    return "legacy"
 
 
 def reader_for(path: Path) -> ModuleType:
