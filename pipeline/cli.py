@@ -38,7 +38,7 @@ def extract(
     received_on: Optional[str] = typer.Option(None, "--received-on", help="收件日期 YYYY-MM-DD（默认今天）"),
 ) -> None:
     """读取文件，每份材料输出一行 JSON 记录（JSON Lines）；压缩包和合订的 PDF 先输出“材料包”记录，再逐份输出。"""
-    from .flow import records_of_file
+    from .members import records_of_file
 
     day = _date(received_on)
     missing = 0

@@ -6,7 +6,7 @@ received; it never raises for a bad file: an unreadable one yields a
 that may hold several filings: a PDF whose pages hold a contract, then a
 承诺书, then a 报告函 gives a `packet` record and one record per filing
 (with `part_of`); a ZIP gives its `packet` record (`open_packet` unpacks
-its members, each then read as a file of its own).
+its members, each then read as a file of its own: `members.py`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import tempfile
-from pathlib import Path, PurePosixPath
-from typing import Iterator
+from pathlib import Path
 
 from .errors import UnreadableError
 from .extract import classify, extract_fields, read_document
@@ -57,31 +55,6 @@ def build_records(path: Path, received_on: dt.date | None = None, limits: Limits
              for first, last in runs]
     pages = [f"第{first}-{last}页" if last > first else f"第{first}页" for first, last in runs]
     return [packet_record(name, digest, received_on, pages, doc.ocr), *parts]
-
-
-def records_of_file(path: Path, received_on: dt.date | None = None, limits: Limits | None = None) -> Iterator[Record]:
-    """Every record a file gives, as `pipeline extract` prints them: a
-    packet's, then its members' (unpacked into a temporary folder, nested
-    packets too, down to the limit) or its parts'."""
-    limits = limits or Limits()
-    received_on = received_on or dt.date.today()
-    with tempfile.TemporaryDirectory(prefix="pipeline-packet-") as scratch:
-        yield from _expanded(path, path.name, received_on, limits, 0, None, Path(scratch))
-
-
-def _expanded(path: Path, name: str, received_on: dt.date, limits: Limits, depth: int, part_of: PartOf | None,
-              scratch: Path) -> Iterator[Record]:
-    if not is_packet(path):
-        records = build_records(path, received_on, limits, source=name)
-        yield records[0].model_copy(update={"part_of": part_of}) if part_of else records[0]
-        yield from records[1:]
-        return
-    digest = sha256_of(path)
-    record, files = open_packet(path, name, digest, received_on, limits, depth, scratch / str(depth) / digest[:16])
-    yield record.model_copy(update={"part_of": part_of})
-    for member, member_path in files:
-        yield from _expanded(member_path, PurePosixPath(member.name).name, received_on, limits, depth + 1,
-                             PartOf(sha256=digest, member=member.name), scratch)
 
 
 def part_digest(digest: str, first: int, last: int) -> str:

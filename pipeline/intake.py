@@ -33,6 +33,7 @@ from .flow import open_packet, sha256_of
 from .inbox import display_name, folder_hint, refusal
 from .ledger import Ledger
 from .logs import log_event
+from .members import split_photos
 from .models import STATUS_ZH, PartOf, Record
 from .names import safe_name
 from .packet import Member, is_packet
@@ -86,17 +87,17 @@ class InboxIntake:
         """Record first, then move the original into the archive; the
         filings found inside it (pages of a PDF) are archived with it."""
         record, parts = records[0], records[1:]
-        archive = _unique(self.settings.archive.resolve() / dt.date.today().strftime("%Y-%m") /
-                          f"{job.sha256[:12]}-{safe_name(job.name)}")
+        archive = self._archive_path(job.sha256, job.name)
         folder = job.folder or folder_hint(job.path, self.settings.inbox)
         self.ledger.complete(job.sha256, record, str(archive), folder)
         move(job.path, archive)
         self.ledger.mark_archived(job.sha256)
+        archives = {job.sha256: archive, **self._archive_more(job)}
         if job.part_of is not None:
             _drop_if_empty(job.path.parent)
-        for part in parts:
+        for part in parts:  # pages of a PDF (archived with it), photos read with this one
             if self.ledger.claim(part.sha256, part.source, job.received_on):
-                self.ledger.complete(part.sha256, part, str(archive), folder)
+                self.ledger.complete(part.sha256, part, str(archives.get(part.sha256, archive)), folder)
                 self.ledger.mark_archived(part.sha256)
         for one in records:
             if one.status != "accepted":
@@ -104,6 +105,18 @@ class InboxIntake:
             log_event(log, file=job.name, kind=one.kind, status=one.status, ms=round(seconds * 1000),
                       **_where(one))
         return _keys(*records)
+
+    def _archive_path(self, sha: str, name: str) -> Path:
+        return _unique(self.settings.archive.resolve() / dt.date.today().strftime("%Y-%m") / f"{sha[:12]}-{safe_name(name)}")
+
+    def _archive_more(self, job: Job) -> dict[str, Path]:
+        """Archive the other photos read with a job's: digest -> archive."""
+        out = {}
+        for member, path in job.more:
+            sha = sha256_of(path)
+            out[sha] = self._archive_path(sha, PurePosixPath(member).name)
+            move(path, out[sha])
+        return out
 
     # ------------------------------------------------------------ packets
     def _expand(self, job: Job, claimed: set[str]) -> Iterator[Job]:
@@ -118,6 +131,11 @@ class InboxIntake:
                                     scratch)
         folder = job.folder or folder_hint(job.path, self.settings.inbox)
         yield replace(job, made=record.model_copy(update={"part_of": job.part_of}), folder=folder)
+        photos, files = split_photos(files)
+        if photos:  # read together: a filing may span several photos
+            first = self._claim_member(replace(job, folder=folder), photos[0][0], photos[0][1], claimed)
+            if first is not None:
+                yield replace(first, more=tuple((m.name, p) for m, p in photos[1:]))
         for member, path in files:
             sub = self._claim_member(replace(job, folder=folder), member, path, claimed)
             if sub is not None:

@@ -249,6 +249,7 @@ class PartOf(BaseModel):
     sha256: str
     member: Optional[str] = None
     pages: Optional[list[int]] = None
+    members: Optional[list[str]] = None  # photos of one filing sent together: each photo, in page order
 
     @model_serializer(mode="wrap")
     def _set_keys_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

@@ -41,6 +41,7 @@ class Job:
     depth: int = 0                       # how many packets it sits in
     made: Optional[Record] = None        # a packet's record, made when it was unpacked
     folder: Optional[str] = None         # the inbox subfolder of the packet it came in
+    more: tuple[tuple[str, Path], ...] = ()  # the other photos of a packet (member, path), read with this one
 
 
 # What a worker does with a job: the file's records, its own first (a PDF
@@ -51,6 +52,11 @@ Work = Callable[[Job, Limits], list[Record]]
 def read_job(job: Job, limits: Limits) -> list[Record]:
     if job.made is not None:
         return [job.made]
+    if job.more and job.part_of is not None and job.part_of.member:
+        from .members import photo_set_records
+
+        photos = [(job.part_of.member, job.path), *job.more]
+        return photo_set_records(photos, job.part_of.sha256, job.received_on, limits)
     records = build_records(job.path, job.received_on, limits, source=job.name)
     if job.part_of is not None:
         records[0] = records[0].model_copy(update={"part_of": job.part_of})

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.flow import build_record, records_of_file
+from pipeline.flow import build_record
 from pipeline.ledger import Ledger
+from pipeline.members import records_of_file
 from pipeline.settings import Settings
 from pipeline.watch import Watcher
 from tests.compare import all_records
@@ -156,3 +157,42 @@ def test_the_parts_of_a_joined_pdf_are_filed_and_archived_with_it(tmp_path: Path
     needs = [r for r in records if r["status"] != "accepted"]
     notes = sorted((tmp_path / "outbox" / "待处理").glob("*.原因.txt"))
     assert len(notes) == len(needs) >= 1 and "所在页码" in notes[0].read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- photos of one document
+def test_photos_split_where_a_titled_page_begins_even_of_the_same_kind() -> None:
+    """Two contracts photographed one after the other stay two filings; in
+    a PDF, pages of one kind stay together (a title may repeat)."""
+    from pipeline.extract import read_document
+    from pipeline.extract.split import filings
+    from pipeline.models import Document
+
+    pages = read_document(SAMPLES / "doc_0012.pdf").pages + read_document(SAMPLES / "doc_0024.pdf").pages
+    assert filings(Document(pages=pages), every_title=True) == [(1, 4), (5, 8)]
+    assert filings(Document(pages=pages)) == [(1, 8)]
+    assert filings(Document(pages=pages[1:4]), every_title=True) == [(1, 3)]
+
+
+@pytest.mark.ocr
+@pytest.mark.slow
+def test_photos_of_a_contracts_pages_in_a_zip_are_one_filing(tmp_path: Path, truth: dict) -> None:
+    import io
+    import zipfile
+
+    import pdfplumber
+
+    packet = tmp_path / "合同照片.zip"
+    with pdfplumber.open(SAMPLES / "doc_0012.pdf") as pdf, zipfile.ZipFile(packet, "w") as zf:
+        for n in (1, 0):  # stored out of order: the names give the order
+            buf = io.BytesIO()
+            pdf.pages[n].to_image(resolution=150).original.convert("RGB").save(buf, "JPEG", quality=85)
+            zf.writestr(f"IMG_{412 + n:04d}.jpg", buf.getvalue())
+    records = _run(tmp_path, {"合同照片.zip": packet})
+    (filing,) = [r for r in records if r["kind"] != "packet"]
+    assert filing["kind"] == "contract" and filing["source"] == "IMG_0412.jpg"
+    assert filing["part_of"]["members"] == ["IMG_0412.jpg", "IMG_0413.jpg"]
+    expected = truth["doc_0012.pdf"]["fields"]
+    for name in ("agency_name", "client_name", "signed_on", "price_wan"):  # page 1 has the parties, page 2 the price
+        assert filing["fields"][name] == expected[name], name
+    archived = sorted(p.name for p in (tmp_path / "state" / "archive").rglob("*-IMG_*.jpg"))
+    assert len(archived) == 2 and not list((tmp_path / "inbox").iterdir())

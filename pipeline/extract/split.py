@@ -14,17 +14,21 @@ from ..models import Document
 from .classify import titled_kind
 
 
-def filings(doc: Document) -> list[tuple[int, int]]:
+def filings(doc: Document, every_title: bool = False) -> list[tuple[int, int]]:
     """(first, last) pages (1-based) of each filing; one run for a document
-    of one filing."""
+    of one filing. With `every_title` (photos sent together) a titled page
+    begins a filing even after one of the same kind."""
     if len(doc.pages) < 2:
         return [(1, len(doc.pages))] if doc.pages else []
     starts: list[tuple[int, str]] = []
     for number, page in enumerate(doc.pages, 1):
         kind = titled_kind(Document(pages=[page], reader=doc.reader))
-        if kind is not None and (not starts or starts[-1][1] != kind):
+        if kind is not None and (not starts or every_title or starts[-1][1] != kind):
             starts.append((number, kind))
-    if len(starts) < 2:
+    if every_title:  # untitled photos before the first title are a filing of their own
+        firsts = sorted({1} | {number for number, _ in starts})
+    elif len(starts) < 2:
         return [(1, len(doc.pages))]
-    firsts = [1] + [number for number, _ in starts[1:]]
+    else:  # pages before the first title (a cover) belong to the first filing
+        firsts = [1] + [number for number, _ in starts[1:]]
     return [(first, nxt - 1) for first, nxt in zip(firsts, firsts[1:] + [len(doc.pages) + 1])]
