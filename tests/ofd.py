@@ -124,3 +124,47 @@ def _seal(signer: str) -> dict[str, bytes]:
             "<ofd:SignedValue>SignedValue.dat</ofd:SignedValue></ofd:Signature>").encode("utf-8"),
         "Doc_0/Signs/Sign_0/SignedValue.dat": value,
     }
+
+
+def garble(ofd: Path, target: Path, contains: str, font_file: str, embed: bool = True) -> Path:
+    """The OFD with every text object that holds `contains` written as a
+    producer that draws through glyphs writes it: private-use text codes, a
+    CGTransform to the glyphs of an embedded font subset (`embed=False`
+    leaves the font out: only the codes remain)."""
+    import re
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    with zipfile.ZipFile(ofd) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    pattern = re.compile(r'<ofd:TextObject ([^>]*)Font="1"([^>]*)>(<ofd:TextCode [^>]*>)([^<]*' + re.escape(contains) + r"[^<]*)</")
+    pages = [n for n in parts if n.endswith("Content.xml")]
+    texts = "".join(m.group(4) for n in pages for m in pattern.finditer(parts[n].decode("utf-8")))
+    assert texts, contains
+    font = TTFont(font_file, fontNumber=0)
+    subsetter = subset.Subsetter(subset.Options())
+    subsetter.populate(text=texts)
+    subsetter.subset(font)
+    cmap = font.getBestCmap()
+
+    def drawn(match: re.Match) -> str:
+        text = match.group(4)
+        glyphs = " ".join(str(font.getGlyphID(cmap[ord(ch)])) for ch in text)
+        codes = "".join(chr(0xE000 + i) for i in range(len(text)))
+        return (f'<ofd:TextObject {match.group(1)}Font="2"{match.group(2)}><ofd:CGTransform CodePosition="0" '
+                f'CodeCount="{len(text)}" GlyphCount="{len(text)}"><ofd:Glyphs>{glyphs}</ofd:Glyphs></ofd:CGTransform>'
+                f"{match.group(3)}{codes}</")
+
+    for n in pages:
+        parts[n] = pattern.sub(drawn, parts[n].decode("utf-8")).encode("utf-8")
+    buf = io.BytesIO()
+    font.save(buf)
+    parts["Doc_0/PublicRes.xml"] = parts["Doc_0/PublicRes.xml"].replace(
+        b"</ofd:Fonts>", '<ofd:Font ID="2" FontName="思源黑体"><ofd:FontFile>font_2.otf</ofd:FontFile></ofd:Font></ofd:Fonts>'.encode())
+    if embed:
+        parts["Doc_0/Res/font_2.otf"] = buf.getvalue()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    return target

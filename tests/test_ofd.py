@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.flow import build_record
 
-from .ofd import ofd_from_pdf
+from .ofd import garble, ofd_from_pdf
 
 SAMPLES = Path(__file__).parent / "data" / "samples"
 DAY = dt.date(2021, 5, 14)
@@ -66,3 +66,18 @@ def test_a_scanned_ofd_page_goes_to_ocr(tmp_path: Path, truth: dict) -> None:
     record = build_record(ofd, dt.date.fromisoformat(truth["doc_0006.pdf"]["received_on"]))
     assert record.ocr and record.kind == "commitment"
     assert record.fields.agency_name == truth["doc_0006.pdf"]["fields"]["agency_name"]
+
+
+@pytest.mark.cjk_font
+def test_text_drawn_through_an_embedded_fonts_glyphs_is_read_from_its_character_map(tmp_path: Path) -> None:
+    from .system import cjk_font
+
+    font = cjk_font()
+    assert font is not None
+    plain = ofd_from_pdf(SAMPLES / "doc_0012.pdf", tmp_path / "plain.ofd")
+    agency = build_record(SAMPLES / "doc_0012.pdf", DAY).fields.agency_name
+    assert agency
+    drawn = garble(plain, tmp_path / "drawn.ofd", agency, font[0])
+    assert build_record(drawn, DAY).fields.agency_name == agency
+    codes_only = garble(plain, tmp_path / "codes.ofd", agency, font[0], embed=False)
+    assert build_record(codes_only, DAY).fields.agency_name != agency  # without the font only the codes remain

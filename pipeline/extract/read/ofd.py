@@ -11,8 +11,10 @@ objects pdfplumber gives for a PDF page, so lines and tables are rebuilt
 exactly as for a text PDF. A page with no text, only an image, is a scan:
 its largest image goes to OCR. Signatures and e-seals are noted (present,
 and the signer when a certificate in the signed value names one); they are
-not verified. Text codes are Unicode in OFD (a font's CGTransform maps them
-to glyphs only for drawing), so the text is the codes as written.
+not verified. Text codes are Unicode in OFD; where a CGTransform draws
+them with glyphs of an embedded font, the characters are taken from the
+font's character map (what the page shows), so that a producer that writes
+private-use codes still yields the text a reader sees.
 """
 
 from __future__ import annotations
@@ -121,10 +123,12 @@ def _document_pages(parts: _Parts, doc_name: str, limits: Limits) -> list[Page]:
     doc = parts.xml(doc_name)
     box = _box(_first_text(doc, "PhysicalBox")) or (0.0, 0.0, 210.0, 297.0)
     media: dict[str, str] = {}
+    fonts: dict[str, dict[int, str]] = {}
     for tag in ("PublicRes", "DocumentRes"):
         for res in children(doc, tag):
             if res.text and res.text.strip():
                 media.update(_media(parts, parts.resolve(doc_name, res.text)))
+                fonts.update(_fonts(parts, parts.resolve(doc_name, res.text)))
     locs = [p.get("BaseLoc") for p in children(doc, "Page") if p.get("BaseLoc")]
     if len(locs) > limits.max_pages:
         raise LimitExceededError(f"OFD 共 {len(locs)} 页，超过上限 {limits.max_pages} 页：请只提交备案所需的页面。")
@@ -133,7 +137,7 @@ def _document_pages(parts: _Parts, doc_name: str, limits: Limits) -> list[Page]:
         name = parts.resolve(doc_name, loc)
         content = parts.xml(name)
         page_box = _box(_first_text(content, "PhysicalBox")) or box
-        ofd_page = page_objects(content, page_box, MM)
+        ofd_page = page_objects(content, page_box, MM, fonts)
         out.append(_page(parts, ofd_page, media, name, limits))
     return out
 
@@ -147,6 +151,27 @@ def _media(parts: _Parts, res_name: str) -> dict[str, str]:
         file = _first_text(item, "MediaFile")
         if item.get("ID") and file:
             out[item.get("ID")] = parts.resolve(res_name, posixpath.join(base, file) if base else file)
+    return out
+
+
+def _fonts(parts: _Parts, res_name: str) -> dict[str, dict[int, str]]:
+    """Font resource ID -> glyph ID -> character, for each embedded font
+    whose character map can be read (others are left out: their text codes
+    stand as written)."""
+    from .ofd_geometry import glyph_characters
+
+    res = parts.xml(res_name)
+    base = res.get("BaseLoc") or ""
+    out = {}
+    for font in children(res, "Font"):
+        file = _first_text(font, "FontFile")
+        if not font.get("ID") or not file:
+            continue
+        name = parts.resolve(res_name, posixpath.join(base, file) if base else file)
+        if name in parts.names:
+            glyphs = glyph_characters(parts.data(name))
+            if glyphs:
+                out[font.get("ID")] = glyphs
     return out
 
 

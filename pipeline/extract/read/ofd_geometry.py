@@ -82,13 +82,15 @@ def deltas(text: Optional[str]) -> list[float]:
     return out
 
 
-def page_objects(content: Any, box: tuple[float, float, float, float], scale: float) -> OfdPage:
-    """The characters, edges and images of one page's Content.xml."""
+def page_objects(content: Any, box: tuple[float, float, float, float], scale: float,
+                 fonts: Optional[dict[str, dict[int, str]]] = None) -> OfdPage:
+    """The characters, edges and images of one page's Content.xml (`fonts`:
+    the embedded fonts' glyph ID -> character maps, by font ID)."""
     page = OfdPage(bbox=(0.0, 0.0, box[2] * scale, box[3] * scale))
     for el in content.iter():
         name = _local(el)
         if name == "TextObject":
-            page.chars += _text_chars(el, scale)
+            page.chars += _text_chars(el, scale, (fonts or {}).get(el.get("Font") or "", {}))
         elif name == "PathObject":
             page.edges += _path_edges(el, scale)
         elif name == "ImageObject" and el.get("ResourceID"):
@@ -97,10 +99,45 @@ def page_objects(content: Any, box: tuple[float, float, float, float], scale: fl
     return page
 
 
-def _text_chars(el: Any, scale: float) -> list[dict[str, Any]]:
+def shown_text(el: Any, glyphs: dict[int, str]) -> dict[int, str]:
+    """Position in the object's text -> the character its CGTransform draws,
+    where one code is drawn by one glyph the font's map knows."""
+    shown: dict[int, str] = {}
+    for cg in (c for c in el if _local(c) == "CGTransform"):
+        ids = [int(v) for v in _floats(next((g.text for g in cg if _local(g) == "Glyphs"), ""))]
+        start, count = int(cg.get("CodePosition", 0)), int(cg.get("CodeCount", 1))
+        if count != int(cg.get("GlyphCount", count)) or count != len(ids):
+            continue
+        for i, gid in enumerate(ids):
+            if gid in glyphs:
+                shown[start + i] = glyphs[gid]
+    return shown
+
+
+def glyph_characters(font_file: bytes) -> dict[int, str]:
+    """Glyph ID -> character from an embedded font's character map (the
+    lowest code point for a glyph mapped twice); empty if unreadable."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    try:
+        font = TTFont(io.BytesIO(font_file), lazy=True, fontNumber=0)
+        cmap = font.getBestCmap() or {}
+        out: dict[int, str] = {}
+        for code in sorted(cmap, reverse=True):
+            out[font.getGlyphID(cmap[code])] = chr(code)
+        return out
+    except Exception:  # a broken or unsupported font: the text codes stand
+        return {}
+
+
+def _text_chars(el: Any, scale: float, glyphs: dict[int, str]) -> list[dict[str, Any]]:
     bx = _floats(el.get("Boundary"))
     if len(bx) != 4:
         return []
+    shown = shown_text(el, glyphs) if glyphs else {}
+    position = 0
     ctm = _matrix(el.get("CTM"))
     size = float(el.get("Size") or 3.5)
     glyph = size * (abs(ctm[3]) or 1.0) if el.get("CTM") else size
@@ -112,12 +149,14 @@ def _text_chars(el: Any, scale: float) -> list[dict[str, Any]]:
         y = float(code.get("Y", y))
         dx, dy = deltas(code.get("DeltaX")), deltas(code.get("DeltaY"))
         for i, ch in enumerate(text):
+            ch = shown.get(position + i, ch)
             px, py = _apply(ctm, x, y)
             advance = (dx[i] if i < len(dx) else size) * (abs(ctm[0]) or 1.0 if el.get("CTM") else 1.0)
             if not ch.isspace():
                 out.append(_char(ch, bx[0] + px, bx[1] + py, advance if advance > 0 else glyph, glyph, scale))
             x += dx[i] if i < len(dx) else size
             y += dy[i] if i < len(dy) else 0.0
+        position += len(text)
     return out
 
 
