@@ -221,8 +221,9 @@ class ArchiveIntake:
             if since is not None and entry.received_on < since:
                 continue
             if entry.archive and Path(entry.archive).exists():
-                if entry.record is not None and entry.record.part_of and entry.record.part_of.pages:
-                    continue  # pages of a PDF: read again with the PDF
+                part = entry.record.part_of if entry.record is not None else None
+                if part is not None and (part.pages or part.members):
+                    continue  # pages of a PDF: read again with the PDF; photos read together: kept as read
                 self.todo.append(Job(path=Path(entry.archive), received_on=entry.received_on, name=entry.source,
                                      sha256=entry.sha256, part_of=entry.record.part_of if entry.record else None))
                 self.before[entry.sha256] = entry.record.agency_key if entry.record else None
@@ -265,7 +266,8 @@ def _part_lines(record: Record) -> list[str]:
     if part.member:
         return [f"所在压缩包内路径：{part.member}"]
     first, last = (part.pages or [0, 0])[:2]
-    return [f"所在页码：第 {first}–{last} 页（整份文件中的一份材料）"]
+    pages = f"第 {first} 页" if first == last else f"第 {first}–{last} 页"
+    return [f"所在页码：{pages}（整份文件中的一份材料）"]
 
 
 def _drop_if_empty(folder: Path) -> None:

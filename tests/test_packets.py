@@ -196,3 +196,33 @@ def test_photos_of_a_contracts_pages_in_a_zip_are_one_filing(tmp_path: Path, tru
         assert filing["fields"][name] == expected[name], name
     archived = sorted(p.name for p in (tmp_path / "state" / "archive").rglob("*-IMG_*.jpg"))
     assert len(archived) == 2 and not list((tmp_path / "inbox").iterdir())
+
+
+def test_a_receipt_says_where_in_the_packet_a_filing_was(tmp_path: Path) -> None:
+    from pipeline.generate.receipt import receipt_text
+    from pipeline.models import FiledRecord
+
+    packet = joined_pdf(tmp_path / "合订.pdf", [SAMPLES / n for n in JOINED])
+    part = list(records_of_file(packet, DAY))[2]
+    text = receipt_text(FiledRecord.model_validate({**part.model_dump(), "received_on": DAY}))
+    assert "承诺书" in text and "第 5 页" in text and "合订.pdf" in text
+
+
+def test_reprocess_reads_packets_again_without_duplicating_their_filings(tmp_path: Path) -> None:
+    from pipeline.batch import reprocess
+
+    zipped = gbk_zip(tmp_path / "z.zip", {"合同.docx": (SAMPLES / "doc_0001.docx").read_bytes()})
+    joined = joined_pdf(tmp_path / "j.pdf", [SAMPLES / n for n in JOINED])
+    before = _run(tmp_path, {"包.zip": zipped, "合订.pdf": joined})
+    settings = Settings(inbox=tmp_path / "inbox", outbox=tmp_path / "outbox", state=tmp_path / "state", workers=1)
+    ledger = Ledger(settings.ledger_path)
+    try:
+        reprocess(settings, ledger)
+        after = all_records(ledger)
+    finally:
+        ledger.close()
+
+    def key(r: dict) -> tuple:
+        return (r["sha256"], r["kind"], r["status"], str(r.get("part_of")))
+
+    assert sorted(map(key, after)) == sorted(map(key, before)) and len(after) == 6
