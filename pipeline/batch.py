@@ -37,7 +37,7 @@ Publish = Callable[[set[str], list[str]], None]
 
 
 class BatchResult(BaseModel):
-    read: int = 0                                       # files read and recorded
+    read: int = 0                                       # records filed (a packet's members and parts each count)
     agencies: set[str] = Field(default_factory=set)     # agency keys the batch touched
     filed: list[str] = Field(default_factory=list)      # sha256 of each record written
 
@@ -45,10 +45,10 @@ class BatchResult(BaseModel):
 def run_batch(intake: Intake, reader: Reader, ledger: Ledger, publish: Optional[Publish] = None) -> BatchResult:
     """One batch: claim → read → record and archive → cross-check → documents → digest."""
     result = BatchResult()
-    for job, record, seconds in reader.map(intake.jobs()):   # claim (as the pool has room) → read
-        result.agencies |= intake.file(job, record, seconds)  # record in the ledger → archive
-        result.filed.append(job.sha256)
-        result.read += 1
+    for job, records, seconds in reader.map(intake.jobs()):  # claim (as the pool has room) → read
+        result.agencies |= intake.file(job, records, seconds)  # record in the ledger → archive
+        result.filed.extend(r.sha256 for r in records)
+        result.read += len(records)
     refresh_cross_issues(ledger, result.agencies)             # cross-check each agency touched
     if publish is not None and (result.agencies or result.filed):
         publish(result.agencies, result.filed)                # documents → receipts → digest

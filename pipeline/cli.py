@@ -37,8 +37,8 @@ def extract(
     files: List[Path] = typer.Argument(..., help="要读取的文件（可多个）"),
     received_on: Optional[str] = typer.Option(None, "--received-on", help="收件日期 YYYY-MM-DD（默认今天）"),
 ) -> None:
-    """读取文件，每个文件输出一行 JSON 记录（JSON Lines）。"""
-    from .flow import build_record
+    """读取文件，每份材料输出一行 JSON 记录（JSON Lines）；压缩包和合订的 PDF 先输出“材料包”记录，再逐份输出。"""
+    from .members import records_of_file
 
     day = _date(received_on)
     missing = 0
@@ -48,9 +48,9 @@ def extract(
             typer.echo(err.message, err=True)
             missing += 1
             continue
-        record = build_record(path, day)
-        sys.stdout.write(json.dumps(record.to_json_dict(), ensure_ascii=False) + "\n")
-        sys.stdout.flush()
+        for record in records_of_file(path, day):
+            sys.stdout.write(json.dumps(record.to_json_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
     if missing:
         raise typer.Exit(InputNotFoundError.exit_code)
 

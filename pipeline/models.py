@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal, NamedTuple, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from .text import EMPTY as EMPTY
 from .text import TICKED as TICKED
 from .text import agency_key
 
-Kind = Literal["contract", "report_letter", "commitment", "work_report", "staff_list", "expert_check", "unknown"]
+Kind = Literal["contract", "report_letter", "commitment", "work_report", "staff_list", "expert_check", "unknown",
+               "packet"]
 Status = Literal["accepted", "needs_review", "rejected"]
 Severity = Literal["error", "warning"]
 Category = Literal["training", "assessment", "testing", "consulting", "standardization", "other"]
@@ -40,6 +41,7 @@ KIND_NAMES: dict[str, Name] = {
     "staff_list": Name("从业人员名单", "从业人员名单"),
     "expert_check": Name("专家检查记录", "托管服务专家检查记录"),
     "unknown": Name("无法识别", "无法识别的材料"),
+    "packet": Name("材料包", "材料包（压缩包或合订文件）"),
 }
 STATUS_NAMES: dict[str, Name] = {
     "accepted": Name("已受理", "已受理"),
@@ -102,6 +104,13 @@ class Page(BaseModel):
     ocr: bool = False
 
 
+class Signature(BaseModel):
+    """An electronic signature or seal found in a file (noted, not verified)."""
+
+    kind: Literal["signature", "seal"] = "signature"
+    signer: Optional[str] = None
+
+
 class Document(BaseModel):
     """What every reader returns, whatever the file type."""
 
@@ -109,6 +118,7 @@ class Document(BaseModel):
 
     pages: list[Page] = Field(default_factory=list)
     reader: str = ""
+    signatures: list[Signature] = Field(default_factory=list)  # OFD signatures and e-seals, noted as found
 
     @property
     def ocr(self) -> bool:
@@ -229,8 +239,15 @@ class UnknownFields(BaseModel):
     pass
 
 
+class PacketFields(BaseModel):
+    """A packet (a ZIP, or a PDF holding several filings): what it holds,
+    each member or part a filing with a record of its own."""
+
+    members: list[str] = Field(default_factory=list)
+
+
 Fields = Union[ContractFields, ReportLetterFields, CommitmentFields, WorkReportFields, StaffListFields,
-               ExpertCheckFields, UnknownFields]
+               ExpertCheckFields, PacketFields, UnknownFields]
 
 FIELDS_BY_KIND: dict[str, type[BaseModel]] = {
     "contract": ContractFields,
@@ -240,6 +257,7 @@ FIELDS_BY_KIND: dict[str, type[BaseModel]] = {
     "staff_list": StaffListFields,
     "expert_check": ExpertCheckFields,
     "unknown": UnknownFields,
+    "packet": PacketFields,
 }
 
 
@@ -255,6 +273,21 @@ class Extraction(BaseModel):
 
 
 # --------------------------------------------------------------------------- record
+class PartOf(BaseModel):
+    """Where a filing found inside another file sits: a ZIP member's path,
+    or the pages (1-based, first and last) of a PDF holding several filings."""
+
+    sha256: str
+    member: Optional[str] = None
+    pages: Optional[list[int]] = None
+    members: Optional[list[str]] = None  # photos of one filing sent together: each photo, in page order
+
+    @model_serializer(mode="wrap")
+    def _set_keys_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """`{"sha256", "member"}` or `{"sha256", "pages"}`, as the spec writes them."""
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+
 class Issue(BaseModel):
     code: str
     severity: Severity
@@ -272,6 +305,8 @@ class Record(BaseModel):
     status: Status
     ocr: bool = False
     received_on: Optional[date] = None
+    part_of: Optional[PartOf] = None
+    signatures: Optional[list[Signature]] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -337,5 +372,7 @@ class Limits(BaseModel):
     max_bytes: int = 200 * 1024 * 1024
     max_pages: int = 200
     max_pixels: int = 60_000_000  # per page image, after rendering
-    max_unpacked_bytes: int = 300 * 1024 * 1024  # docx/xlsx zip contents
+    max_unpacked_bytes: int = 300 * 1024 * 1024  # docx/xlsx/ofd zip contents; a packet's members together
+    max_members: int = 500  # files in one packet (ZIP)
+    max_nesting: int = 1  # packets inside a packet: one level
     ocr_dpi: int = 200

@@ -14,10 +14,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
 
 # What each part of the package must never import. Keys are module name
 # prefixes; a module is checked against every key it starts with.
-STAGES = ["pipeline.extract", "pipeline.flow", "pipeline.pool", "pipeline.validate", "pipeline.confidence",
+STAGES = ["pipeline.extract", "pipeline.packet", "pipeline.flow", "pipeline.members", "pipeline.pool", "pipeline.validate", "pipeline.confidence",
           "pipeline.crosscheck", "pipeline.ledger", "pipeline.intake", "pipeline.batch", "pipeline.background",
           "pipeline.watch", "pipeline.generate", "pipeline.digest", "pipeline.report", "pipeline.cli"]
-ABOVE_EXTRACT = ["pipeline.flow", "pipeline.pool", "pipeline.crosscheck", "pipeline.ledger", "pipeline.intake",
+ABOVE_EXTRACT = ["pipeline.packet", "pipeline.flow", "pipeline.members", "pipeline.pool", "pipeline.crosscheck", "pipeline.ledger", "pipeline.intake",
                  "pipeline.batch", "pipeline.background", "pipeline.watch", "pipeline.generate", "pipeline.digest",
                  "pipeline.report", "pipeline.cli", "pipeline.validate", "pipeline.confidence"]
 FORBIDDEN: dict[str, list[str]] = {
@@ -31,6 +31,7 @@ FORBIDDEN: dict[str, list[str]] = {
     "pipeline.atomic": STAGES,
     "pipeline.settings": STAGES,
     "pipeline.extract": ABOVE_EXTRACT,
+    "pipeline.packet": ABOVE_EXTRACT,
     "pipeline.validate": [s for s in ABOVE_EXTRACT if s not in ("pipeline.validate",)] + ["pipeline.extract"],
     "pipeline.crosscheck": ["pipeline.ledger", "pipeline.intake", "pipeline.batch", "pipeline.background",
                             "pipeline.watch", "pipeline.generate", "pipeline.digest", "pipeline.cli", "pipeline.report"],

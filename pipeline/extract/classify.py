@@ -40,16 +40,32 @@ def _is_title(pattern: str, line: str) -> bool:
 
 
 def classify(doc: Document) -> Kind:
+    return _classify(doc)[0]
+
+
+def titled_kind(doc: Document) -> Kind | None:
+    """The kind of a document (a page) that opens with its kind's title:
+    where a new filing begins in a PDF holding several; None otherwise."""
+    kind, titled = _classify(doc)
+    return kind if titled else None
+
+
+def _classify(doc: Document) -> tuple[Kind, bool]:
+    """The kind, and whether its title is at the top."""
     lines = [re.sub(r"\s+", "", line.text) for line in doc.lines()]
     head = lines[:10]
     text = "".join(lines)
     scores: dict[str, float] = {}
+    titles: set[str] = set()
     for kind, marks in _MARKS.items():
         score = float(sum(1 for mark in marks if mark in text))
         if any(_is_title(p, h) for p in _TITLES[kind] for h in head):
             score += 5
+            titles.add(kind)
         scores[kind] = score
     # a contract's marks are common words; demand more of them
     scores["contract"] -= 1
     best = max(scores, key=lambda k: scores[k])
-    return best if scores[best] >= _THRESHOLD else "unknown"  # type: ignore[return-value]
+    if scores[best] < _THRESHOLD:
+        return "unknown", False
+    return best, best in titles  # type: ignore[return-value]

@@ -16,6 +16,7 @@ def receipt_text(rec: FiledRecord) -> str:
         f"机构：{getattr(rec.fields, 'agency_name', None) or '（未能识别）'}",
         f"材料：{KIND_NAMES[rec.kind].full}",
         f"文件：{rec.source}",
+        *_where(rec),
         f"收件日期：{rec.received_on.isoformat()}",
         f"处理结果：{STATUS_NAMES[rec.status].full}",
         *_summary(rec),
@@ -31,6 +32,18 @@ def receipt_text(rec: FiledRecord) -> str:
     if not errors and not warnings:
         lines += ["", "材料齐全，无需更正。"]
     return "\n".join(lines) + "\n"
+
+
+def _where(rec: FiledRecord) -> list[str]:
+    """Where a filing sent inside a packet sits in it."""
+    part = rec.part_of
+    if part is None:
+        return []
+    if part.pages:
+        first, last = part.pages[0], part.pages[-1]
+        pages = f"第 {first} 页" if first == last else f"第 {first}–{last} 页"
+        return [f"所在页码：{pages}（与其他材料合订在同一文件中）"]
+    return [f"压缩包内位置：{', '.join(part.members or [part.member or ''])}"]
 
 
 def _line(issue: Issue) -> str:
