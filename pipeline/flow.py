@@ -14,14 +14,16 @@ from pathlib import Path
 
 from .errors import UnreadableError
 from .extract import classify, extract_fields, read_document
-from .models import Limits, Record, UnknownFields
+from .models import Kind, Limits, Record, UnknownFields
 from .validate import issue, status_of, validate
 
 log = logging.getLogger(__name__)
 
 
 def build_record(path: Path, received_on: dt.date | None = None, limits: Limits | None = None,
-                 source: str | None = None) -> Record:
+                 source: str | None = None, kind: Kind | None = None) -> Record:
+    """The record of one file; `kind` given (an officer's correction) is
+    taken instead of the classifier's."""
     received_on = received_on or dt.date.today()
     name = source or path.name
     digest = sha256_of(path)
@@ -32,7 +34,7 @@ def build_record(path: Path, received_on: dt.date | None = None, limits: Limits 
     if not doc.text().strip():
         return rejected_record(name, digest, received_on, "文件中没有可识别的文字（OCR 后仍为空）：请提交清晰的扫描件或原始电子文件。",
                                doc.ocr)
-    kind = classify(doc)
+    kind = kind or classify(doc)
     fields, extra = extract_fields(doc, kind)
     issues = validate(kind, fields, extra, received_on)
     if doc.ocr:

@@ -26,7 +26,7 @@ from .flow import sha256_of
 from .inbox import display_name, folder_hint, refusal
 from .ledger import Ledger
 from .logs import log_event
-from .models import STATUS_ZH, Record
+from .models import STATUS_ZH, FiledRecord, Kind, Record
 from .names import safe_name
 from .pool import Job, cost_order
 from .settings import Settings
@@ -154,7 +154,7 @@ class ArchiveIntake:
                 continue
             if entry.archive and Path(entry.archive).exists():
                 self.todo.append(Job(path=Path(entry.archive), received_on=entry.received_on, name=entry.source,
-                                     sha256=entry.sha256))
+                                     sha256=entry.sha256, kind=_kind_fixed(entry.record)))
                 self.before[entry.sha256] = entry.record.agency_key if entry.record else None
             else:
                 log.warning("原件缺失，跳过：%s", entry.source)
@@ -171,6 +171,12 @@ class ArchiveIntake:
         if self.progress:
             self.progress(self.done, len(self.todo))
         return _keys(record) | ({old} if old else set())
+
+
+def _kind_fixed(record: Optional[FiledRecord]) -> Optional[Kind]:
+    """The kind an officer set for a record, which a new reading keeps."""
+    fixes = [c.new for c in record.corrections if c.field == "kind"] if record else []
+    return fixes[-1] if fixes else None
 
 
 # ------------------------------------------------------------ files on disk

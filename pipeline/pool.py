@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from .extract.read import OCR_THREADS_ENV, READERS, ocr_threads_asked
 from .flow import build_record, rejected_record, sha256_of
-from .models import Limits, Record
+from .models import Kind, Limits, Record
 
 log = logging.getLogger("pipeline")
 
@@ -37,10 +37,11 @@ class Job:
     received_on: dt.date
     name: str
     sha256: str = ""
+    kind: Optional[Kind] = None  # an officer's correction of the kind (reprocess keeps it)
 
 
 def read_job(job: Job, limits: Limits) -> Record:
-    return build_record(job.path, job.received_on, limits, source=job.name)
+    return build_record(job.path, job.received_on, limits, source=job.name, kind=job.kind)
 
 
 def _timed(work: Callable[[Job, Limits], Record], job: Job, limits: Limits) -> tuple[Record, float]:
