@@ -254,6 +254,36 @@ def status(state: Optional[Path] = StateOpt, inbox: Optional[Path] = InboxOpt, o
         ledger.close()
 
 
+user_app = typer.Typer(add_completion=False, no_args_is_help=True, help="审核工作站的账号。")
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(name: str = typer.Argument(..., help="用户名（审核人员姓名）"),
+             role: str = typer.Option("officer", "--role", help="officer（可更正、受理、退回）或 viewer（只读）"),
+             state: Optional[Path] = StateOpt) -> None:
+    """新建账号或重设密码：密码从标准输入读取（第二行若有，须与第一行相同）。"""
+    from .accounts import add_user, passwords_from
+
+    settings = _settings(state=state)
+    add_user(settings.state, name, role, passwords_from(sys.stdin.read()))
+    typer.echo(f"已保存账号：{name}（{role}）", err=True)
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址（默认仅本机；0.0.0.0 向办公网开放）"),
+          port: int = typer.Option(8000, "--port", help="端口"), state: Optional[Path] = StateOpt,
+          outbox: Optional[Path] = OutboxOpt, inbox: Optional[Path] = InboxOpt,
+          watch_inbox: bool = typer.Option(False, "--watch", help="同时监视收件目录（make run 即如此）"),
+          log_format: Optional[str] = LogOpt) -> None:
+    """启动审核工作站（本地网页）。"""
+    from .station.server import serve as run
+
+    settings = _settings(state=state, outbox=outbox, inbox=inbox, log_format=log_format)
+    _logging(settings.log_format)
+    run(settings, host, port, watch_inbox)
+
+
 def main() -> None:
     try:
         app()
