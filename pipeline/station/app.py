@@ -71,7 +71,7 @@ def _not_found() -> Response:
     return Response("未找到。", status_code=404, media_type="text/plain; charset=utf-8")
 
 
-def routes(st: Station) -> list[Any]:
+def auth_routes(st: Station) -> list[Any]:
     async def login_page(request: Request) -> Response:
         return st.page(request, "login.html", next=request.query_params.get("next", "/"))
 
@@ -100,6 +100,11 @@ def routes(st: Station) -> list[Any]:
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
+    return [Route("/login", login_page, methods=["GET"]), Route("/login", login, methods=["POST"]),
+            Route("/logout", logout, methods=["POST"])]
+
+
+def routes(st: Station) -> list[Any]:
     def home(request: Request) -> Response:
         if (r := _need_login(request)) is not None:
             return r
@@ -144,9 +149,8 @@ def routes(st: Station) -> list[Any]:
             return _not_found()
         return FileResponse(path)
 
-    return [
-        Route("/login", login_page, methods=["GET"]), Route("/login", login, methods=["POST"]),
-        Route("/logout", logout, methods=["POST"]), Route("/", home),
+    return auth_routes(st) + [
+        Route("/", home),
         Route("/record/{sha}", record), Route("/record/{sha}/page/{n:int}.png", page_image),
         Route("/record/{sha}/next", next_record),
         Route("/record/{sha}/{action}", change_handler(st), methods=["POST"]),
