@@ -6,9 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import socket
+import threading
+import time
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 from pipeline.batch import Outputs
 from pipeline.ledger import Ledger
@@ -46,3 +50,26 @@ def sha_of(settings: Settings, source: str) -> str:
         return next(r.sha256 for r in ledger.records() if r.source == source)
     finally:
         ledger.close()
+
+
+@contextmanager
+def running_station(settings: Settings, publish=None) -> Iterator[str]:
+    """The station under a real uvicorn on a free loopback port: its address."""
+    import uvicorn
+
+    from pipeline.station.app import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, publish), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
