@@ -74,7 +74,7 @@ def make_outputs(settings: Settings, ledger: Ledger, agencies: set[str], filed: 
     regenerate(settings, [(who[key], groups[key]) for key in sorted(agencies) if key in groups],
                [(who.get(r.agency_key or ""), r, ledger.receipt_number(r.sha256, r.received_on.year))
                 for r in records if r.sha256 in new])
-    refresh_digest(settings.outbox, records, dt.date.today())
+    refresh_digest(settings.outbox, records, dt.date.today(), settings.station_url)
 
 
 def generation_unavailable() -> Optional[str]:

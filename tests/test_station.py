@@ -172,3 +172,39 @@ def test_a_bad_value_is_shown_in_chinese_and_not_saved(settings: Settings) -> No
                follow_redirects=True)
     assert "无法识别" in r.text
     assert version(settings, sha) == int(seen)
+
+
+def test_the_digest_links_waiting_files_to_the_station(settings: Settings, tmp_path) -> None:
+    import datetime as dt
+
+    from pipeline.digest import refresh_digest
+
+    ledger = Ledger(settings.ledger_path, lock=False)
+    try:
+        records = list(ledger.records())
+    finally:
+        ledger.close()
+    sha = sha_of(settings, LETTER)
+    _, page = refresh_digest(tmp_path, records, dt.date(2022, 2, 1), "http://127.0.0.1:8000")
+    assert f'href="http://127.0.0.1:8000/record/{sha}"' in page.read_text(encoding="utf-8")
+    _, page = refresh_digest(tmp_path, records, dt.date(2022, 2, 1))
+    assert "/record/" not in page.read_text(encoding="utf-8")   # without the station: the copies in 待处理/
+
+
+def test_user_add_reads_the_password_from_stdin_and_keeps_only_a_hash(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from pipeline.accounts import check, users_path
+
+    def add(text: str, *extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pipeline", "user", "add", "赵六", "--state", str(tmp_path), *extra],
+                              input=text, capture_output=True, text=True, timeout=60)
+
+    out = add("first-password\nother-password\n")
+    assert out.returncode == 2 and "不一致" in out.stderr
+    assert add("short\n").returncode == 2
+    out = add("long-enough-pw\nlong-enough-pw\n", "--role", "viewer")
+    assert out.returncode == 0, out.stderr
+    assert b"long-enough-pw" not in users_path(tmp_path).read_bytes()
+    assert check(tmp_path, "赵六", "long-enough-pw") == "viewer" and check(tmp_path, "赵六", "wrong-password") is None

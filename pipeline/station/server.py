@@ -5,6 +5,7 @@ that one generation run at a time brings the outbox up to date."""
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from typing import Optional
 
@@ -25,6 +26,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, watch: 
 
     if not has_users(settings.state):
         raise UsageError("还没有任何账号：请先运行 `pipeline user add 姓名` 创建审核人员账号。")
+    # opened to the office network, the digest links by the machine's name
+    shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
+    settings = settings.model_copy(update={"station_url": f"http://{shown}:{port}"})
     stop = threading.Event()
     watcher_thread: Optional[threading.Thread] = None
     outputs = outputs_for(settings)
@@ -39,7 +43,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, watch: 
         watcher_thread = threading.Thread(target=watcher.run, args=(stop,), name="watcher", daemon=True)
         watcher_thread.start()
     app = create_app(settings, background)
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"审核工作站已启动：http://{shown}:{port}/ （按 Ctrl+C 停止）", flush=True)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
