@@ -180,13 +180,13 @@ def _periods(records: list[FiledRecord]) -> dict[HalfYear, _Period]:
         f = rec.fields
         if isinstance(f, ContractFields) and f.signed_on and rec.status != "rejected":
             period = periods.setdefault(half_year(f.signed_on), _Period())
+            if rec.archive:  # the bundle holds every contract filed (the table only those counted)
+                period.scans.append(Path(rec.archive))
             if not counted(rec):
                 period.under_review += 1
                 continue
             row = _clean(rec, WorkReportRow(**{k: getattr(f, k) for k in WorkReportRow.model_fields}))
             period.rows[(name_key(row.client_name), row.signed_on)] = row
-            if rec.archive:
-                period.scans.append(Path(rec.archive))
     for rec in records:
         f = rec.fields
         if not isinstance(f, WorkReportFields) or not f.period_start or rec.status == "rejected":
