@@ -16,6 +16,7 @@ import pytest
 
 from pipeline.batch import outputs_for, reprocess
 from pipeline.correct.apply import effective
+from pipeline.correct.values import CorrectionError
 from pipeline.ledger import Ledger, VersionConflictError
 from pipeline.models import Correction, FiledRecord, ReportLetterFields
 from pipeline.review import accept, correct
@@ -50,13 +51,19 @@ def _digest(path: Path) -> str:
 def test_a_malformed_value_is_refused_in_chinese_and_nothing_is_written(state: Settings) -> None:
     sha = sha_of(state, LETTER)[:10]
     before = _digest(state.ledger_path)
-    for field, value, words in [("legal_representative_phone", "1552258356", "不是有效的手机号"),
-                                ("filled_on", "2021年13月5日", "日期"),
-                                ("license_no", "91320402797143980X", "统一社会信用代码"),
-                                ("no_such_field", "x", "没有字段")]:
-        out = run("correct", sha, field, value, "--by", "张三", "--state", str(state.state), "--outbox", str(state.outbox))
-        assert out.returncode == 2, out.stderr
-        assert words in out.stderr and "Traceback" not in out.stderr
+    out = run("correct", sha, "legal_representative_phone", "1552258356", "--by", "张三", "--state", str(state.state),
+              "--outbox", str(state.outbox))
+    assert out.returncode == 2 and "不是有效的手机号" in out.stderr and "Traceback" not in out.stderr
+    ledger = Ledger(state.ledger_path, lock=False)
+    try:
+        for field, value, words in [("filled_on", "2021年13月5日", "日期"), ("license_no", "91320402797143980X", "统一社会信用代码"),
+                                    ("no_such_field", "x", "没有字段"), ("staff_count", "许多", "整数"),
+                                    ("service_categories", "安全培训、放烟花", "服务类别应为")]:
+            with pytest.raises(CorrectionError, match=words) as caught:
+                correct(ledger, sha, field, value, by="张三")
+            assert caught.value.exit_code == 2
+    finally:
+        ledger.close()
     assert _digest(state.ledger_path) == before
     assert records(state)[LETTER]["corrections"] == []
 

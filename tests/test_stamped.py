@@ -16,7 +16,7 @@ from pipeline.ledger import Ledger
 from pipeline.review import accept
 from pipeline.settings import Settings
 
-from .review_fixtures import FILES, replay, sha_of
+from .review_fixtures import replay, sha_of
 
 AGENCY = "江苏恒正职业卫生检测有限公司"       # the agency of doc_0023.pdf
 CONTRACTOR = "常州市安睿安全评价有限公司"    # the agency of doc_0025.docx (a contract with an invalid phone)
@@ -31,7 +31,7 @@ def _text(path: Path) -> str:
 def done(tmp_path_factory) -> Settings:
     tmp = tmp_path_factory.mktemp("stamped")
     settings = Settings(inbox=tmp / "inbox", outbox=tmp / "outbox", state=tmp / "state", workers=1)
-    return replay(tmp, FILES, outputs_for(settings))
+    return replay(tmp, ["doc_0023.pdf", "doc_0025.docx"], outputs_for(settings))
 
 
 @pytest.mark.slow
