@@ -145,3 +145,14 @@ def test_a_new_reading_that_disagrees_with_a_correction_is_noted() -> None:
     assert len(notes) == 1 and notes[0].severity == "info" and "13900000001" in notes[0].message
     assert not effective(raw.model_copy(update={"fields": ReportLetterFields(local_contact_phone="1390000000")}),
                          [fix]).model_dump()["issues"] == notes
+
+
+def test_a_decision_alone_keeps_the_extraction_s_issues() -> None:
+    from pipeline.models import UnknownFields
+    from pipeline.validate import issue
+
+    raw = FiledRecord(source="坏.pdf", sha256="1" * 64, kind="unknown", status="rejected", received_on=dt.date(2021, 3, 1),
+                      fields=UnknownFields(), issues=[issue("UNREADABLE", None, "文件已损坏。")])
+    rec = effective(raw, [Correction(field="status", old="rejected", new="rejected", by="张三", reason="请重新扫描",
+                                     at=dt.datetime(2021, 3, 2))])
+    assert [i.code for i in rec.issues] == ["UNREADABLE"] and rec.status == "rejected"

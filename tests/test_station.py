@@ -208,3 +208,12 @@ def test_user_add_reads_the_password_from_stdin_and_keeps_only_a_hash(tmp_path) 
     assert out.returncode == 0, out.stderr
     assert b"long-enough-pw" not in users_path(tmp_path).read_bytes()
     assert check(tmp_path, "赵六", "long-enough-pw") == "viewer" and check(tmp_path, "赵六", "wrong-password") is None
+
+
+def test_after_login_only_a_local_page_is_opened(settings: Settings) -> None:
+    for target, expected in [("//evil.example/", "/"), ("/\\evil.example/", "/"), ("https://evil.example/", "/"),
+                             ("/?kind=contract", "/?kind=contract")]:
+        c = client(settings)
+        token = csrf(c.get("/login").text)
+        r = c.post("/login", data={"csrf": token, "name": "张三", "password": PASSWORD, "next": target})
+        assert r.status_code == 303 and r.headers["location"] == expected, target

@@ -55,9 +55,12 @@ def effective(raw: FiledRecord, corrections: list[Correction]) -> FiledRecord:
                                message=f"重新识别读到“{_show(before)}”，与{c.by}更正的“{_show(c.new)}”不同：以更正为准。"))
         _set(data, raw.kind, name, c.new)
         applied.add(name)
-    fields = cast(Fields, FIELDS_BY_KIND[raw.kind].model_validate(data))
-    issues = validate(raw.kind, fields, Extraction(), raw.received_on)
-    issues += [i for i in raw.issues if i.code in KEPT_CODES and i.field not in applied]
+    if applied:
+        fields = cast(Fields, FIELDS_BY_KIND[raw.kind].model_validate(data))
+        issues = validate(raw.kind, fields, Extraction(), raw.received_on)
+        issues += [i for i in raw.issues if i.code in KEPT_CODES and i.field not in applied]
+    else:  # decisions only: the extraction's own issues stand (an unreadable file stays UNREADABLE)
+        fields, issues = raw.fields, list(raw.issues)
     issues += notes
     status = status_of(raw.kind, issues)
     chosen = decision(corrections)

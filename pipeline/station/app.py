@@ -91,7 +91,8 @@ def auth_routes(st: Station) -> list[Any]:
         request.session.clear()
         request.session.update(user=name, role=role)
         target = str(form.get("next", "/"))
-        return RedirectResponse(target if target.startswith("/") and not target.startswith("//") else "/", status_code=303)
+        local = target.startswith("/") and not target.startswith("//") and "\\" not in target
+        return RedirectResponse(target if local else "/", status_code=303)
 
     async def logout(request: Request) -> Response:
         form = await request.form()
