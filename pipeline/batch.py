@@ -84,8 +84,9 @@ def make_outputs(settings: Settings, ledger: Ledger, agencies: set[str], filed: 
     who = {key: identify(key, recs) for key, recs in groups.items()}
     new = set(filed)
     regenerate(settings, [(who[key], groups[key]) for key in sorted(agencies) if key in groups],
-               [(who.get(r.agency_key or ""), r) for r in records if r.sha256 in new])
-    refresh_digest(settings.outbox, records, dt.date.today())
+               [(who.get(r.agency_key or ""), r, ledger.receipt_number(r.sha256, r.received_on.year))
+                for r in records if r.sha256 in new])
+    refresh_digest(settings.outbox, records, dt.date.today(), settings.station_url)
 
 
 def generation_unavailable() -> Optional[str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from .errors import UnreadableError
 from .extract import classify, extract_fields, read_document
 from .extract.split import filings
-from .models import Document, Limits, PacketFields, PartOf, Record, UnknownFields
+from .models import Document, Kind, Limits, PacketFields, PartOf, Record, UnknownFields
 from .packet import Member, is_packet, open_zip, unpack
 from .validate import issue, status_of, validate
 
@@ -27,15 +27,16 @@ log = logging.getLogger(__name__)
 
 
 def build_record(path: Path, received_on: dt.date | None = None, limits: Limits | None = None,
-                 source: str | None = None) -> Record:
-    """The record of a file read as one filing."""
-    return build_records(path, received_on, limits, source, split=False)[0]
+                 source: str | None = None, kind: Kind | None = None) -> Record:
+    """The record of a file read as one filing; `kind` given (an officer's
+    correction) is taken instead of the classifier's."""
+    return build_records(path, received_on, limits, source, split=False, kind=kind)[0]
 
 
 def build_records(path: Path, received_on: dt.date | None = None, limits: Limits | None = None,
-                  source: str | None = None, split: bool = True) -> list[Record]:
+                  source: str | None = None, split: bool = True, kind: Kind | None = None) -> list[Record]:
     """The file's own record first, then one per filing it holds (a PDF of
-    several filings; with `split`)."""
+    several filings; with `split`, and no kind fixed by an officer)."""
     received_on = received_on or dt.date.today()
     limits = limits or Limits()
     name = source or path.name
@@ -46,9 +47,9 @@ def build_records(path: Path, received_on: dt.date | None = None, limits: Limits
         doc = read_document(path, limits)
     except UnreadableError as exc:
         return [rejected_record(name, digest, received_on, exc.message)]
-    runs = filings(doc) if split else []
+    runs = filings(doc) if split and kind is None else []
     if len(runs) < 2:
-        return [record_of(doc, name, digest, received_on)]
+        return [record_of(doc, name, digest, received_on, kind)]
     parts = [record_of(Document(pages=doc.pages[first - 1:last], reader=doc.reader), name,
                        part_digest(digest, first, last), received_on).model_copy(
                            update={"part_of": PartOf(sha256=digest, pages=[first, last])})
@@ -63,12 +64,12 @@ def part_digest(digest: str, first: int, last: int) -> str:
     return hashlib.sha256(f"{digest}:pages:{first}-{last}".encode()).hexdigest()
 
 
-def record_of(doc: Document, name: str, digest: str, received_on: dt.date) -> Record:
-    """Classify, extract and check a document read."""
+def record_of(doc: Document, name: str, digest: str, received_on: dt.date, kind: Kind | None = None) -> Record:
+    """Classify (unless the kind is given), extract and check a document read."""
     if not doc.text().strip():
         return rejected_record(name, digest, received_on, "文件中没有可识别的文字（OCR 后仍为空）：请提交清晰的扫描件或原始电子文件。",
                                doc.ocr)
-    kind = classify(doc)
+    kind = kind or classify(doc)
     fields, extra = extract_fields(doc, kind)
     issues = validate(kind, fields, extra, received_on)
     if doc.ocr:

@@ -34,7 +34,7 @@ from .inbox import display_name, folder_hint, refusal
 from .ledger import Ledger
 from .logs import log_event
 from .members import split_photos
-from .models import STATUS_ZH, PartOf, Record
+from .models import STATUS_ZH, FiledRecord, Kind, PartOf, Record
 from .names import safe_name
 from .packet import Member, is_packet
 from .pool import Job, cost_order
@@ -225,7 +225,8 @@ class ArchiveIntake:
                 if part is not None and (part.pages or part.members):
                     continue  # pages of a PDF: read again with the PDF; photos read together: kept as read
                 self.todo.append(Job(path=Path(entry.archive), received_on=entry.received_on, name=entry.source,
-                                     sha256=entry.sha256, part_of=entry.record.part_of if entry.record else None))
+                                     sha256=entry.sha256, part_of=entry.record.part_of if entry.record else None,
+                                     kind=_kind_fixed(entry.record)))
                 self.before[entry.sha256] = entry.record.agency_key if entry.record else None
             else:
                 log.warning("原件缺失，跳过：%s", entry.source)
@@ -248,6 +249,12 @@ class ArchiveIntake:
         if self.progress:
             self.progress(self.done, len(self.todo))
         return _keys(*records) | ({old} if old else set())
+
+
+def _kind_fixed(record: Optional[FiledRecord]) -> Optional[Kind]:
+    """The kind an officer set for a record, which a new reading keeps."""
+    fixes = [c.new for c in record.corrections if c.field == "kind"] if record else []
+    return fixes[-1] if fixes else None
 
 
 # ------------------------------------------------------------ files on disk

@@ -17,8 +17,9 @@ from typing import IO, Any, Iterator, Optional
 
 from pydantic import BaseModel, ConfigDict
 
+from .correct.apply import effective
 from .errors import PipelineError
-from .models import FiledRecord, Issue, Record
+from .models import Correction, FiledRecord, Issue, Record
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -46,6 +47,27 @@ CREATE TABLE IF NOT EXISTS drops (
     archive TEXT
 );
 CREATE INDEX IF NOT EXISTS files_agency ON files(agency);
+CREATE TABLE IF NOT EXISTS corrections (      -- officers' corrections and decisions: append-only
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    sha256 TEXT NOT NULL,
+    field TEXT NOT NULL,                      -- a field, `rows[N].field`, `status` (accept/reject) or `kind`
+    old TEXT,                                 -- JSON
+    new TEXT,                                 -- JSON
+    by TEXT NOT NULL,
+    at TEXT NOT NULL,
+    reason TEXT
+);
+CREATE INDEX IF NOT EXISTS corrections_sha ON corrections(sha256);
+CREATE TRIGGER IF NOT EXISTS corrections_no_update BEFORE UPDATE ON corrections
+BEGIN SELECT RAISE(ABORT, 'corrections are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS corrections_no_delete BEFORE DELETE ON corrections
+BEGIN SELECT RAISE(ABORT, 'corrections are append-only'); END;
+CREATE TABLE IF NOT EXISTS receipts (          -- receipt numbers: year and sequence, unique in the ledger
+    sha256 TEXT PRIMARY KEY,
+    year INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    UNIQUE (year, seq)
+);
 """
 _COLUMNS = "sha256, source, state, received_on, archive, archived, record, cross_issues, folder"
 
@@ -55,6 +77,17 @@ class StateLockedError(PipelineError):
 
     def __init__(self, state: Path) -> None:
         super().__init__(f"状态目录 {state} 正被另一个流水线进程使用：同一状态目录只能运行一个进程，请先停止另一个进程。")
+
+
+class VersionConflictError(PipelineError):
+    exit_code = 2
+
+    def __init__(self, source: str, by: str) -> None:
+        super().__init__(f"“{source}”已被{by}修改，您的更改未保存：请刷新页面，查看最新内容后再保存。")
+
+
+class UnknownRecordError(PipelineError):
+    exit_code = 2
 
 
 class Entry(BaseModel):
@@ -107,7 +140,7 @@ class Ledger:
     # ------------------------------------------------------------ claims
     def get(self, sha: str) -> Optional[Entry]:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM files WHERE sha256 = ?", (sha,)).fetchone()
-        return _entry(row) if row else None
+        return _entry(row, self.corrections(sha)) if row else None
 
     def claim(self, sha: str, source: str, received_on: dt.date) -> bool:
         """Claim a content for reading. False when it is already done (a
@@ -144,8 +177,69 @@ class Ledger:
 
     def update_record(self, sha: str, record: Record) -> None:
         """A new extraction of a content on file (reprocess)."""
-        self.db.execute("UPDATE files SET record = ?, kind = ?, status = ?, agency = ?, done_at = ? WHERE sha256 = ?",
-                        (_record_json(record), record.kind, record.status, record.agency_key, _now(), sha))
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("UPDATE files SET record = ?, kind = ?, status = ?, agency = ?, done_at = ? WHERE sha256 = ?",
+                            (_record_json(record), record.kind, record.status, record.agency_key, _now(), sha))
+            self._refresh(sha)
+
+    # ------------------------------------------------------------ corrections
+    def corrections(self, sha: str) -> list[Correction]:
+        rows = self.db.execute("SELECT sha256, field, old, new, by, at, reason FROM corrections WHERE sha256 = ? "
+                               "ORDER BY id", (sha,)).fetchall()
+        return [_correction(r) for r in rows]
+
+    def add_correction(self, sha: str, correction: Correction, version: Optional[int] = None) -> FiledRecord:
+        """Append one correction or decision and return the effective record.
+        With `version` (the number of corrections the officer saw), a record
+        changed since is refused (VersionConflictError) and nothing is written."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            done = self.corrections(sha)
+            if version is not None and version != len(done):
+                raise VersionConflictError(self._source(sha), done[-1].by if done else "他人")
+            c = correction.model_dump(mode="json")
+            self.db.execute("INSERT INTO corrections (sha256, field, old, new, by, at, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (sha, c["field"], _json(c["old"]), _json(c["new"]), c["by"], c["at"], c["reason"]))
+            record = self._refresh(sha)
+        assert record is not None
+        return record
+
+    def _refresh(self, sha: str) -> Optional[FiledRecord]:
+        """Keep the status, kind and agency columns those of the effective record."""
+        record = self.record(sha)
+        if record is not None:
+            self.db.execute("UPDATE files SET kind = ?, status = ?, agency = ? WHERE sha256 = ?",
+                            (record.kind, record.status, record.agency_key, sha))
+        return record
+
+    def _source(self, sha: str) -> str:
+        row = self.db.execute("SELECT source FROM files WHERE sha256 = ?", (sha,)).fetchone()
+        return str(row[0]) if row else sha[:12]
+
+    def resolve(self, prefix: str) -> str:
+        """The sha256 of the record a full digest or a unique prefix names."""
+        p = prefix.strip().lower()
+        if not p or any(ch not in "0123456789abcdef" for ch in p):
+            raise UnknownRecordError(f"“{prefix}”不是记录编号（sha256 或其开头几位，十六进制）。")
+        rows = self.db.execute("SELECT sha256 FROM files WHERE state = 'done' AND sha256 LIKE ? LIMIT 2",
+                               (p + "%",)).fetchall()
+        if not rows:
+            raise UnknownRecordError(f"台账中没有编号以“{prefix}”开头的记录。")
+        if len(rows) > 1:
+            raise UnknownRecordError(f"编号以“{prefix}”开头的记录不止一条：请多写几位。")
+        return str(rows[0][0])
+
+    def receipt_number(self, sha: str, year: int) -> str:
+        """The receipt number of a filing (assigned once: year and sequence)."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            row = self.db.execute("SELECT year, seq FROM receipts WHERE sha256 = ?", (sha,)).fetchone()
+            if row is None:
+                seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM receipts WHERE year = ?", (year,)).fetchone()[0]
+                self.db.execute("INSERT INTO receipts (sha256, year, seq) VALUES (?, ?, ?)", (sha, year, seq))
+                row = (year, seq)
+        return f"武应急回〔{row[0]}〕{int(row[1]):04d}号"
 
     def set_cross_issues(self, sha: str, issues: list[Issue]) -> None:
         self.db.execute("UPDATE files SET cross_issues = ? WHERE sha256 = ?",
@@ -162,8 +256,11 @@ class Ledger:
         if kind is not None:
             sql += " AND kind = ?"
             args.append(kind)
-        for row in self.db.execute(sql + " ORDER BY claimed_at, sha256", args):
-            yield _entry(row)
+        fixes: dict[str, list[Correction]] = {}
+        for c in self.db.execute("SELECT sha256, field, old, new, by, at, reason FROM corrections ORDER BY id"):
+            fixes.setdefault(c[0], []).append(_correction(c))
+        for row in self.db.execute(sql + " ORDER BY claimed_at, sha256", args).fetchall():
+            yield _entry(row, fixes.get(row[0], []))
 
     def records(self, agency: Optional[str] = None, kind: Optional[str] = None) -> Iterator[FiledRecord]:
         """The records on file (of one agency key, of one kind), oldest claim first."""
@@ -177,7 +274,7 @@ class Ledger:
 
     def unfinished(self) -> list[Entry]:
         rows = self.db.execute(f"SELECT {_COLUMNS} FROM files WHERE state = 'claimed' OR archived = 0").fetchall()
-        return [_entry(r) for r in rows]
+        return [_entry(r, self.corrections(r[0])) for r in rows]
 
     def counts(self) -> list[tuple[str, str, int]]:
         rows = self.db.execute("SELECT kind, status, COUNT(*) FROM files WHERE state = 'done' GROUP BY kind, status "
@@ -197,7 +294,17 @@ def _record_json(record: Record) -> str:
     return record.model_dump_json(include=set(Record.model_fields))
 
 
-def _entry(row: tuple[Any, ...]) -> Entry:
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _correction(row: tuple[Any, ...]) -> Correction:
+    _sha, field, old, new, by, at, reason = row
+    return Correction(field=field, old=json.loads(old) if old else None, new=json.loads(new) if new else None,
+                      by=by, at=dt.datetime.fromisoformat(at), reason=reason)
+
+
+def _entry(row: tuple[Any, ...], corrections: list[Correction]) -> Entry:
     sha, source, state, received_on, archive, archived, record, cross, folder = row
     received = dt.date.fromisoformat(received_on)
     filed = None
@@ -205,6 +312,6 @@ def _entry(row: tuple[Any, ...]) -> Entry:
         data = json.loads(record)
         data.update(received_on=received, archive=archive, folder=folder or data.get("folder"),
                     cross_issues=json.loads(cross or "[]"))
-        filed = FiledRecord.model_validate(data)
+        filed = effective(FiledRecord.model_validate(data), corrections)
     return Entry(sha256=sha, source=source, state=state, received_on=received, archive=archive,
                  archived=bool(archived), record=filed)

@@ -19,7 +19,7 @@ from .text import agency_key
 Kind = Literal["contract", "report_letter", "commitment", "work_report", "staff_list", "expert_check", "unknown",
                "packet"]
 Status = Literal["accepted", "needs_review", "rejected"]
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "info"]  # info: a note that changes no status
 Category = Literal["training", "assessment", "testing", "consulting", "standardization", "other"]
 
 
@@ -350,12 +350,28 @@ class FiledRecord(Record):
     corrections: list[Correction] = Field(default_factory=list)
 
     @property
+    def version(self) -> int:
+        """How many corrections and decisions the record has had (an officer
+        saving a record names the version seen: a record changed since is refused)."""
+        return len(self.corrections)
+
+    @property
+    def corrected(self) -> bool:
+        return any(c.field not in ("status", "kind") for c in self.corrections)
+
+    @property
     def all_issues(self) -> list[Issue]:
         return self.issues + self.cross_issues
 
     @property
     def errors(self) -> list[Issue]:
         return [i for i in self.all_issues if i.severity == "error"]
+
+    def open_errors(self) -> set[str]:
+        """Fields with an error no officer has settled (an accepted record has none)."""
+        if self.status == "accepted":
+            return set()
+        return {i.field for i in self.errors if i.field}
 
     def to_json_dict(self) -> dict[str, Any]:
         """The record as `pipeline records` prints it: every issue in `issues`."""

@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from .extract.read import OCR_THREADS_ENV, READERS, ocr_threads_asked
 from .flow import build_records, rejected_record, sha256_of
-from .models import Limits, PartOf, Record
+from .models import Kind, Limits, PartOf, Record
 
 log = logging.getLogger("pipeline")
 
@@ -42,6 +42,7 @@ class Job:
     made: Optional[Record] = None        # a packet's record, made when it was unpacked
     folder: Optional[str] = None         # the inbox subfolder of the packet it came in
     more: tuple[tuple[str, Path], ...] = ()  # the other photos of a packet (member, path), read with this one
+    kind: Optional[Kind] = None          # an officer's correction of the kind (reprocess keeps it)
 
 
 # What a worker does with a job: the file's records, its own first (a PDF
@@ -57,7 +58,7 @@ def read_job(job: Job, limits: Limits) -> list[Record]:
 
         photos = [(job.part_of.member, job.path), *job.more]
         return photo_set_records(photos, job.part_of.sha256, job.received_on, limits)
-    records = build_records(job.path, job.received_on, limits, source=job.name)
+    records = build_records(job.path, job.received_on, limits, source=job.name, split=job.kind is None, kind=job.kind)
     if job.part_of is not None:
         records[0] = records[0].model_copy(update={"part_of": job.part_of})
     return records

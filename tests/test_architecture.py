@@ -16,10 +16,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
 # prefixes; a module is checked against every key it starts with.
 STAGES = ["pipeline.extract", "pipeline.packet", "pipeline.flow", "pipeline.members", "pipeline.pool", "pipeline.validate", "pipeline.confidence",
           "pipeline.crosscheck", "pipeline.ledger", "pipeline.intake", "pipeline.batch", "pipeline.background",
-          "pipeline.watch", "pipeline.generate", "pipeline.digest", "pipeline.report", "pipeline.cli"]
-ABOVE_EXTRACT = ["pipeline.packet", "pipeline.flow", "pipeline.members", "pipeline.pool", "pipeline.crosscheck", "pipeline.ledger", "pipeline.intake",
+          "pipeline.watch", "pipeline.generate", "pipeline.digest", "pipeline.report", "pipeline.cli",
+          "pipeline.review", "pipeline.station"]
+ABOVE_EXTRACT = ["pipeline.packet", "pipeline.flow", "pipeline.members", "pipeline.pool", "pipeline.crosscheck",
+                 "pipeline.ledger", "pipeline.intake",
                  "pipeline.batch", "pipeline.background", "pipeline.watch", "pipeline.generate", "pipeline.digest",
-                 "pipeline.report", "pipeline.cli", "pipeline.validate", "pipeline.confidence"]
+                 "pipeline.report", "pipeline.cli", "pipeline.validate", "pipeline.confidence", "pipeline.review",
+                 "pipeline.station"]
 FORBIDDEN: dict[str, list[str]] = {
     "pipeline.parse": STAGES,
     "pipeline.models": STAGES + ["pipeline.parse"],
@@ -45,6 +48,11 @@ FORBIDDEN: dict[str, list[str]] = {
                         "pipeline.digest"],
     "pipeline.batch": ["pipeline.background", "pipeline.watch", "pipeline.cli"],
     "pipeline.background": ["pipeline.watch", "pipeline.cli"],
+    # officers' corrections: parsed and applied below the ledger, acted on above it, served on top
+    "pipeline.correct": [s for s in ABOVE_EXTRACT if s not in ("pipeline.validate", "pipeline.confidence")] + ["pipeline.extract", "pipeline.review", "pipeline.station", "pipeline.accounts"],
+    "pipeline.accounts": STAGES + ["pipeline.review", "pipeline.station"],
+    "pipeline.review": ["pipeline.watch", "pipeline.cli", "pipeline.station", "pipeline.digest", "pipeline.generate"],
+    "pipeline.station": ["pipeline.cli", "pipeline.extract", "pipeline.intake", "pipeline.pool"],
     "pipeline.watch": ["pipeline.cli"],
 }
 ONLY_CLI = "pipeline.cli"   # only the CLI (and `python -m pipeline`) imports the CLI

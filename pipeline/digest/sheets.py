@@ -38,6 +38,7 @@ class Sheet(BaseModel):
     headers: list[str]
     rows: list[list[Cell]]
     links: list[Optional[str]] = []   # per row: the copy's name in the review folder (the first cell links to it)
+    records: list[str] = []           # per row: the record's sha256 (linked to the review station when it runs)
     charts: list[Chart] = []
 
 
@@ -96,7 +97,8 @@ def sheets(d: Digest) -> list[Sheet]:
         Sheet(name="待处理", title="等待人工处理的文件", note="需人工复核或退回的文件；点击文件名打开“待处理”文件夹中的副本。",
               headers=["文件", "收件日期", "材料类别", "状态", "机构名称", "原因", "后续已更正"],
               rows=[[w.source, w.received_on, w.kind, w.status, w.agency, "\n".join(w.reasons), "是" if w.corrected else "否"]
-                    for w in d.waiting], links=[w.review_name for w in d.waiting]),
+                    for w in d.waiting], links=[w.review_name for w in d.waiting],
+              records=[w.sha256 for w in d.waiting]),
         Sheet(name="逾期备案合同", title=f"逾期备案的合同（第十五条：签订后{CONTRACT_FILING_DAYS}日内上传）",
               note=f"{window}收到的合同。",
               headers=["机构名称", "委托方", "签订日期", "收件日期", "超期天数", "文件"],

@@ -109,6 +109,7 @@ class WaitingRow(BaseModel):
     received_on: date
     source: str
     review_name: str                    # the copy's name in outbox/待处理/
+    sha256: str = ""                    # the record (its page on the review station)
     kind: str
     status: str
     agency: str
@@ -273,7 +274,7 @@ def _talk_reasons(a: AgencyRow, d: Digest) -> list[str]:
 # ---------------------------------------------------------------- waiting, charts
 def _waiting(recs: list[FiledRecord], pools: dict[str, list[FiledRecord]]) -> list[WaitingRow]:
     rows = [WaitingRow(
-        received_on=r.received_on, source=r.source, review_name=safe_name(r.source),
+        received_on=r.received_on, source=r.source, review_name=safe_name(r.source), sha256=r.sha256,
         kind=KIND_ZH.get(r.kind, r.kind), status=STATUS_ZH[r.status],
         agency=_field(r, "agency_name") or UNSTATED,
         reasons=[i.message + (f"（{i.article}）" if i.article else "") for i in r.errors or r.all_issues],
