@@ -5,6 +5,7 @@ kinds and statuses (`models.KIND_NAMES` / `STATUS_NAMES`, column `full`)."""
 from __future__ import annotations
 
 from ..models import KIND_NAMES, STATUS_NAMES, ExpertCheckFields, FiledRecord, Issue, StaffListFields
+from ..parse.id_number import mask_ids_in
 
 LAW = "《武进区安全生产技术服务机构监督管理办法》"
 
@@ -30,7 +31,7 @@ def receipt_text(rec: FiledRecord) -> str:
         lines += [f"{n}. {_line(i)}" for n, i in enumerate(warnings, 1)]
     if not errors and not warnings:
         lines += ["", "材料齐全，无需更正。"]
-    return "\n".join(lines) + "\n"
+    return mask_ids_in("\n".join(lines) + "\n")   # a last guard: no whole ID number leaves in a receipt
 
 
 def _line(issue: Issue) -> str:
