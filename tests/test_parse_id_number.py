@@ -49,5 +49,7 @@ def test_read_from_cells_as_people_write_them():
 
 def test_masks_the_birth_date_digits():
     assert mask_id(GOOD) == "110105********002X"
-    assert mask_ids_in(f"张三（{GOOD}）与 320412198503071234") == "张三（110105********002X）与 320412********1234"
+    other = with_check("32041219850307123")
+    assert mask_ids_in(f"张三（{GOOD}）与 {other}") == f"张三（110105********002X）与 320412********{other[-4:]}"
+    assert mask_ids_in("统一社会信用代码 123204124660000000") == "统一社会信用代码 123204124660000000"
     assert GOOD not in mask_ids_in(GOOD.lower().upper())

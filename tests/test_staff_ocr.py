@@ -24,7 +24,7 @@ _spec.loader.exec_module(gen)
 @pytest.mark.ocr
 @pytest.mark.slow
 def test_scanned_staff_list_with_a_bad_id_number(tmp_path: Path) -> None:
-    built = gen.build_staff_list(random.Random("ocr-staff"), "pdf", 1, n=6, bad=("yes", "yes", "digit"))
+    built = gen.build_staff_list(random.Random("ocr-staff"), "pdf", 1, n=4, bad=("yes", "yes", "digit"))
     typed = tmp_path / "名单.pdf"
     gen.render_pdf(built.doc, typed)
     scan = gen.scan_pdf(typed, tmp_path / "名单-扫描.pdf", random.Random(5))

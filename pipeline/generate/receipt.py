@@ -14,6 +14,7 @@ from typing import Optional
 from ..atomic import atomic_path
 from ..correct.apply import decision
 from ..models import KIND_NAMES, STATUS_NAMES, ExpertCheckFields, FiledRecord, Issue, StaffListFields
+from ..parse.id_number import mask_ids_in
 from ..validate import LABELS, ROW_LABELS
 
 LAW = "《武进区安全生产技术服务机构监督管理办法》"
@@ -48,7 +49,8 @@ def receipt_sections(rec: FiledRecord, number: Optional[str]) -> list[tuple[str,
         sections.append(("请注意：", [f"{n}. {_line(i)}" for n, i in enumerate(warnings, 1)]))
     if not errors and not warnings:
         sections.append(("", ["材料齐全，无需更正。"]))
-    return sections
+    # a last guard: no whole ID number leaves in a receipt, text or Word
+    return [(heading, [mask_ids_in(line) for line in body]) for heading, body in sections]
 
 
 def receipt_text(rec: FiledRecord, number: Optional[str] = None) -> str:

@@ -53,5 +53,6 @@ def mask_id(number: Optional[str]) -> str:
 
 
 def mask_ids_in(text: str) -> str:
-    """Every ID number inside a free text masked (a last guard for messages)."""
-    return _ANY_ID.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
+    """Every valid ID number inside a free text masked (a last guard for
+    what people read; an all-digit credit code is left as it is)."""
+    return _ANY_ID.sub(lambda m: mask_id(m.group()) if is_valid_id_number(m.group().upper()) else m.group(), text)
