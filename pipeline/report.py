@@ -24,6 +24,7 @@ def status_text(settings: Settings, ledger: Ledger, newest: int = 10) -> str:
         lines.append(f"  {rec.source}（{STATUS_ZH[rec.status]}）：{first}")
     waiting = sum(1 for _ in scan(settings.inbox)) if settings.inbox.is_dir() else 0
     lines.append(f"\n收件目录中等待处理：{waiting} 个文件")
+    lines.append(f"扫描件识别引擎：{ocr_engine_line()}")
     unavailable = generation_unavailable()
     if unavailable:
         lines.append(f"文书生成：不可用：{unavailable}")
@@ -34,3 +35,12 @@ def status_text(settings: Settings, ledger: Ledger, newest: int = 10) -> str:
         if reason:
             lines.append(f"PDF 输出：不可用：{reason}")
     return "\n".join(lines)
+
+
+def ocr_engine_line() -> str:
+    """The OCR runtime each worker picks (the same environment, the same choice)."""
+    from .extract.read import ocr_engine
+
+    if not ocr_engine.is_available():
+        return "不可用：未安装 rapidocr、识别运行库或其模型文件，扫描件和照片将无法识别"
+    return ocr_engine.runtime_description()

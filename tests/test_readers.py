@@ -159,3 +159,14 @@ def test_legacy_doc_is_converted_with_libreoffice(tmp_path: Path) -> None:
     record = build_record(tmp_path / "doc_0022.doc", dt.date(2021, 2, 23))
     assert record.kind == "commitment"
     assert record.fields.promisor == "陈玉兰"
+
+
+def test_label_whose_closing_bracket_ocr_dropped(tmp_path: Path) -> None:
+    """OCR reads `机构名称（盖章）：` as `机构名称（盖章:` now and then: the
+    value after the colon is still the agency's name."""
+    from pipeline.extract import commitment
+
+    path = tmp_path / "承诺书.txt"
+    path.write_text("安全生产技术服务机构承诺书\n机构名称（盖章:常州市思安安全评价有限公司\n2021年3月5日\n", encoding="utf-8")
+    fields, _ = commitment.extract(read_document(path))
+    assert fields.agency_name == "常州市思安安全评价有限公司"

@@ -22,8 +22,10 @@ _LEAD = r"^[\s（(]*(?:第[一二三四五六七八九十]+条|[一二三四五�
 _COLON = r"[：:]"
 _CLAUSE_START = r"^(第[一二三四五六七八九十]+条|[一二三四五六七八九十]+、|\d+[\.．、]|[（(][一二三四五六七八九十\d]+[)）])"
 # what may stand between a label and its colon: a note in brackets `（签字）`, or
-# a second name for the same thing `电话/传真`
-_NOTE = r"\s*(?:[（(][^）)]{0,8}[)）]|[/／、][\u4e00-\u9fa5]{1,4})?"
+# a second name for the same thing `电话/传真`. OCR may drop the closing
+# bracket of a note right before the colon (`机构名称（盖章:`): a note then
+# ends at the colon.
+_NOTE = r"\s*(?:[（(][^）)]{0,8}[)）]|[（(][^）)：:]{0,8}(?=[：:])|[/／、][\u4e00-\u9fa5]{1,4})?"
 _COMPLETE_NAME = re.compile(r"(有限公司|有限责任公司|股份公司|集团|厂|学校|中心|研究院|事务所)$")
 _BLANK = re.compile(r"^[_＿\s]+|[_＿\s]+$")
 

@@ -41,6 +41,7 @@ READERS: dict[str, str] = {
 
 
 OCR_THREADS_ENV = "PIPELINE_OCR_THREADS"  # threads per OCR engine (the worker pool sets it)
+OCR_ENGINE_ENV = "PIPELINE_OCR_ENGINE"  # "onnxruntime" or "openvino" (default: OpenVINO when installed)
 
 
 def ocr_threads_asked() -> int:
@@ -48,6 +49,11 @@ def ocr_threads_asked() -> int:
     unset or not a number (onnxruntime then decides)."""
     value = os.environ.get(OCR_THREADS_ENV, "").strip()
     return int(value) if value.isdigit() else 0
+
+
+def ocr_engine_asked() -> str:
+    """The inference engine PIPELINE_OCR_ENGINE names, lower-cased ("" when unset)."""
+    return os.environ.get(OCR_ENGINE_ENV, "").strip().lower()
 
 
 # ISO base media "ftyp" boxes of HEIF still images (iPhone photos are heic)
