@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 
 from .errors import UnreadableError
-from .extract import classify, extract_fields, read_document
+from .extract import extract_fields, judge, read_document
 from .models import Limits, Record, UnknownFields
 from .validate import issue, status_of, validate
 
@@ -32,8 +32,11 @@ def build_record(path: Path, received_on: dt.date | None = None, limits: Limits 
     if not doc.text().strip():
         return rejected_record(name, digest, received_on, "文件中没有可识别的文字（OCR 后仍为空）：请提交清晰的扫描件或原始电子文件。",
                                doc.ocr)
-    kind = classify(doc)
+    verdict = judge(doc)
+    kind = verdict.kind
     fields, extra = extract_fields(doc, kind)
+    if kind == "unknown":
+        extra = extra.model_copy(update={"unknown_reason": verdict.reason()})
     issues = validate(kind, fields, extra, received_on)
     if doc.ocr:
         from .confidence import low_confidence

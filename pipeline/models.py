@@ -222,6 +222,10 @@ class Extraction(BaseModel):
     price_lower_wan: Optional[float] = None
     # work report: price cells that could not be decided (row index -> text)
     undecided_prices: dict[int, str] = Field(default_factory=dict)
+    # unknown: which kind came closest and what it lacked, as the officer is told
+    unknown_reason: Optional[str] = None
+    # fields left null because the evidence conflicts (field -> why, in Chinese)
+    conflicts: dict[str, str] = Field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- record

@@ -66,8 +66,10 @@ def status_of(kind: Kind, issues: Iterable[Issue]) -> Status:
 
 def validate(kind: Kind, fields: Fields, extra: Extraction, received_on: dt.date) -> list[Issue]:
     if kind == "unknown":
-        return [issue("UNKNOWN_KIND", None, "无法识别该文件的类别（不是服务合同、报告函、承诺书或工作报表）：请确认是否提交错了文件。")]
+        return [issue("UNKNOWN_KIND", None, extra.unknown_reason
+                      or "无法识别该文件的类别（不是服务合同、报告函、承诺书或工作报表）：请确认是否提交错了文件。")]
     issues = _missing(kind, fields, extra)
+    issues += [issue("LOW_CONFIDENCE", name, why) for name, why in extra.conflicts.items()]
     if isinstance(fields, ContractFields):
         issues += _contract(fields, extra, received_on)
     elif isinstance(fields, ReportLetterFields):
@@ -82,7 +84,7 @@ def validate(kind: Kind, fields: Fields, extra: Extraction, received_on: dt.date
 def _missing(kind: Kind, fields: Fields, extra: Extraction) -> list[Issue]:
     out = []
     for name, value in fields:
-        if value is None:
+        if value is None and name not in extra.conflicts:
             out.append(issue("MISSING_FIELD", name, f"{KIND_ZH[kind]}缺少“{LABELS.get(name, name)}”：请补充填写后重新提交。", ARTICLE[kind]))
     if isinstance(fields, WorkReportFields) and fields.rows:
         for i, row in enumerate(fields.rows):
