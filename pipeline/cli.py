@@ -36,8 +36,10 @@ def _date(value: Optional[str]) -> Optional[dt.date]:
 def extract(
     files: List[Path] = typer.Argument(..., help="要读取的文件（可多个）"),
     received_on: Optional[str] = typer.Option(None, "--received-on", help="收件日期 YYYY-MM-DD（默认今天）"),
+    explain: bool = typer.Option(False, "--explain", help="以表格列出每个字段的值及其出处（页、标签、位置、坐标、置信度）"),
 ) -> None:
-    """读取文件，每个文件输出一行 JSON 记录（JSON Lines）。"""
+    """读取文件，每个文件输出一行 JSON 记录（JSON Lines）；--explain 时输出每个字段的出处表。"""
+    from .explain import explain_file
     from .flow import build_record
 
     day = _date(received_on)
@@ -47,6 +49,10 @@ def extract(
             err = InputNotFoundError(str(path))
             typer.echo(err.message, err=True)
             missing += 1
+            continue
+        if explain:
+            sys.stdout.write(explain_file(path, day) + "\n\n")
+            sys.stdout.flush()
             continue
         record = build_record(path, day)
         sys.stdout.write(json.dumps(record.to_json_dict(), ensure_ascii=False) + "\n")

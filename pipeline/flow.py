@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .errors import UnreadableError
 from .extract import extract_fields, judge, read_document
+from .extract.evidence import locate
 from .models import Limits, Record, UnknownFields
 from .validate import issue, status_of, validate
 
@@ -38,12 +39,13 @@ def build_record(path: Path, received_on: dt.date | None = None, limits: Limits 
     if kind == "unknown":
         extra = extra.model_copy(update={"unknown_reason": verdict.reason()})
     issues = validate(kind, fields, extra, received_on)
+    evidence = locate(doc, kind, fields) if kind != "unknown" else {}
     if doc.ocr:
         from .confidence import low_confidence
 
         issues += low_confidence(doc, fields)
     return Record(source=name, sha256=digest, kind=kind, fields=fields, issues=issues,
-                  status=status_of(kind, issues), ocr=doc.ocr, received_on=received_on)
+                  status=status_of(kind, issues), ocr=doc.ocr, received_on=received_on, evidence=evidence)
 
 
 def rejected_record(name: str, digest: str, received_on: dt.date, reason: str, ocr: bool = False) -> Record:

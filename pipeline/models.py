@@ -58,6 +58,9 @@ CATEGORY_ZH: dict[str, str] = {k: n.short for k, n in CATEGORY_NAMES.items()}
 
 
 # --------------------------------------------------------------------------- Document
+Box = tuple[float, float, float, float]
+
+
 class Line(BaseModel):
     """One line of text in reading order.
 
@@ -72,16 +75,49 @@ class Line(BaseModel):
     text: str
     cells: list[str] = Field(default_factory=list)
     conf: Optional[float] = None
+    # each cell's box on the page in points from its top left, where the reader knows it
+    boxes: Optional[list[Optional[Box]]] = None
 
 
 class Table(BaseModel):
     """A grid of cells. A cell covered by a merge holds None; its text sits in
-    the merge's top-left cell. Each cell's text keeps its inner line breaks."""
+    the merge's top-left cell. Each cell's text keeps its inner line breaks.
+    A table nested in a cell stays in that cell (`nested`); `flat_rows` is
+    the one flattener every extractor reads: a nested table's rows become
+    lines of its host cell's text. `boxes`, where the reader knows them, are
+    each cell's box on the page in points from its top left (x0, top, x1,
+    bottom), None for a covered cell."""
 
     model_config = ConfigDict(frozen=True)
 
     rows: list[list[Optional[str]]]
     conf: Optional[float] = None
+    nested: list["Nested"] = Field(default_factory=list)
+    boxes: Optional[list[list[Optional[Box]]]] = None
+
+    def flat_rows(self) -> list[list[Optional[str]]]:
+        if not self.nested:
+            return self.rows
+        out = [list(row) for row in self.rows]
+        for inner in self.nested:
+            if inner.row < len(out) and inner.col < len(out[inner.row]):
+                lines = [" ".join(c for c in row if c) for row in inner.table.flat_rows()]
+                host = out[inner.row][inner.col] or ""
+                out[inner.row][inner.col] = "\n".join(t for t in [host, *lines] if t.strip())
+        return out
+
+
+class Nested(BaseModel):
+    """A table that sits inside cell (row, col) of another table."""
+
+    model_config = ConfigDict(frozen=True)
+
+    row: int
+    col: int
+    table: Table
+
+
+Table.model_rebuild()
 
 
 class Block(BaseModel):
@@ -132,7 +168,7 @@ class Document(BaseModel):
 
 def table_lines(table: Table) -> list[Line]:
     out = []
-    for row in table.rows:
+    for row in table.flat_rows():
         cells = [c for c in row if c is not None and c.strip()]
         if cells:
             out.append(Line(text=" ".join(cells), cells=cells, conf=table.conf))
@@ -229,6 +265,20 @@ class Extraction(BaseModel):
 
 
 # --------------------------------------------------------------------------- record
+class FieldEvidence(BaseModel):
+    """Where one field's value came from: the page (1-based), the label it
+    was found by, the cell or line (表1第3行第2列, 第5行), the text there, the
+    box on the page in points from its top left where the reader knows it,
+    and the OCR confidence of a scan."""
+
+    page: int
+    label: Optional[str] = None
+    where: str
+    text: str
+    bbox: Optional[Box] = None
+    conf: Optional[float] = None
+
+
 class Issue(BaseModel):
     code: str
     severity: Severity
@@ -246,6 +296,8 @@ class Record(BaseModel):
     status: Status
     ocr: bool = False
     received_on: Optional[date] = None
+    # field -> where its value came from (an extra key beside the spec's)
+    evidence: dict[str, FieldEvidence] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod

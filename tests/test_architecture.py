@@ -16,8 +16,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
 # prefixes; a module is checked against every key it starts with.
 STAGES = ["pipeline.extract", "pipeline.flow", "pipeline.pool", "pipeline.validate", "pipeline.confidence",
           "pipeline.crosscheck", "pipeline.ledger", "pipeline.intake", "pipeline.batch", "pipeline.background",
-          "pipeline.watch", "pipeline.generate", "pipeline.digest", "pipeline.report", "pipeline.cli"]
-ABOVE_EXTRACT = ["pipeline.flow", "pipeline.pool", "pipeline.crosscheck", "pipeline.ledger", "pipeline.intake",
+          "pipeline.watch", "pipeline.generate", "pipeline.digest", "pipeline.report", "pipeline.cli", "pipeline.explain"]
+ABOVE_EXTRACT = ["pipeline.flow", "pipeline.explain", "pipeline.pool", "pipeline.crosscheck", "pipeline.ledger", "pipeline.intake",
                  "pipeline.batch", "pipeline.background", "pipeline.watch", "pipeline.generate", "pipeline.digest",
                  "pipeline.report", "pipeline.cli", "pipeline.validate", "pipeline.confidence"]
 FORBIDDEN: dict[str, list[str]] = {
@@ -39,6 +39,8 @@ FORBIDDEN: dict[str, list[str]] = {
                           "pipeline.background", "pipeline.extract", "pipeline.cli", "pipeline.report"],
     "pipeline.digest": ["pipeline.ledger", "pipeline.watch", "pipeline.generate", "pipeline.batch", "pipeline.intake",
                         "pipeline.background", "pipeline.extract", "pipeline.crosscheck", "pipeline.cli"],
+    "pipeline.explain": ["pipeline.ledger", "pipeline.intake", "pipeline.batch", "pipeline.background", "pipeline.watch",
+                         "pipeline.generate", "pipeline.digest", "pipeline.cli", "pipeline.report"],
     "pipeline.intake": ["pipeline.batch", "pipeline.background", "pipeline.watch", "pipeline.cli", "pipeline.generate",
                         "pipeline.digest"],
     "pipeline.batch": ["pipeline.background", "pipeline.watch", "pipeline.cli"],

@@ -83,7 +83,7 @@ def judge(doc: Document) -> Verdict:
     lines = [re.sub(r"\s+", "", line.text) for line in doc.lines()]
     head = lines[:10]
     text = "".join(lines)
-    tables = [[squash(c or "") for c in row] for t in doc.tables() for row in t.rows]
+    tables = [[squash(c or "") for c in row] for t in doc.tables() for row in t.flat_rows()]
     conf = _config()
     scores: dict[str, float] = {}
     lacking: dict[str, list[str]] = {}

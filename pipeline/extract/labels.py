@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable, Optional, Sequence
 
-from ..models import Document
+from ..models import Box, Document, Table
 from ..text import squash
 
 Accept = Callable[[str], bool]
@@ -33,6 +33,12 @@ class Row:
     cells: tuple[str, ...]
     conf: Optional[float] = None
     in_table: bool = False
+    # where the row stands (for evidence): page (1-based), a description for
+    # people (表1第3行 / 第5行), the grid column and the box of each cell
+    page: int = 0
+    where: str = ""
+    cols: tuple[int, ...] = ()
+    boxes: tuple[Optional[Box], ...] = ()
 
     @property
     def text(self) -> str:
@@ -48,17 +54,31 @@ class Rows:
     @classmethod
     def of(cls, doc: Document) -> "Rows":
         out: list[Row] = []
-        for page in doc.pages:
+        for p, page in enumerate(doc.pages, start=1):
+            line_no = table_no = 0
             for block in page.blocks:
                 if block.line is not None:
+                    line_no += 1
                     cells = tuple(block.line.cells or [block.line.text])
-                    out.append(Row(cells=cells, conf=block.line.conf))
+                    out.append(Row(cells=cells, conf=block.line.conf, page=p, where=f"第{line_no}行",
+                                   cols=tuple(range(len(cells))), boxes=tuple(block.line.boxes or ())))
                 elif block.table is not None:
-                    for table_row in block.table.rows:
-                        kept = tuple(unwrap(c) for c in table_row if c is not None)
-                        if any(kept):
-                            out.append(Row(cells=kept, conf=block.table.conf, in_table=True))
+                    table_no += 1
+                    out += _table_rows(block.table, p, table_no)
         return cls(out)
+
+
+def _table_rows(table: Table, page: int, number: int) -> list[Row]:
+    out = []
+    for r, table_row in enumerate(table.flat_rows()):
+        cols = tuple(c for c, cell in enumerate(table_row) if cell is not None)
+        kept = tuple(unwrap(table_row[c] or "") for c in cols)
+        if any(kept):
+            boxes = tuple(table.boxes[r][c] if table.boxes and r < len(table.boxes) and c < len(table.boxes[r]) else None
+                          for c in cols)
+            out.append(Row(cells=kept, conf=table.conf, in_table=True, page=page, where=f"表{number}第{r + 1}行",
+                           cols=cols, boxes=boxes))
+    return out
 
 
 def unwrap(cell: str) -> str:
