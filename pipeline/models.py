@@ -256,6 +256,8 @@ class Extraction(BaseModel):
     # contract: the amount written in 大写 and in 小写, in 万元, when both were found
     price_upper_wan: Optional[float] = None
     price_lower_wan: Optional[float] = None
+    # the OCR confidence of the lines the amounts were read from (None: a text layer)
+    price_conf: Optional[float] = None
     # work report: price cells that could not be decided (row index -> text)
     undecided_prices: dict[int, str] = Field(default_factory=dict)
     # unknown: which kind came closest and what it lacked, as the officer is told

@@ -44,7 +44,7 @@ def extract(doc: Document) -> tuple[ContractFields, Extraction]:
     client_name = org(find.find(CLIENT, _is_party_org) or _party_named(rows, "甲方") or client.find(NAME, is_org))
     agency_name = org(find.find(AGENCY, _is_party_org) or _party_named(rows, "乙方") or agency.find(NAME, is_org))
     project = _project(find) or _title_project(_title(rows), client_name)
-    upper, lower = _amounts(rows)
+    upper, lower, price_conf = _amounts(rows)
     if lower is None:
         lower = _unit_cell_price(rows)
     client_name, conflicts = _distinct_parties(client_name, agency_name)
@@ -64,6 +64,7 @@ def extract(doc: Document) -> tuple[ContractFields, Extraction]:
     extra = Extraction(
         price_upper_wan=yuan_to_wan(upper) if upper else None,
         price_lower_wan=yuan_to_wan(lower) if lower else None,
+        price_conf=price_conf,
         conflicts=conflicts,
     )
     return fields, extra
@@ -201,7 +202,9 @@ def _town(find: Finder, client: Finder) -> Optional[str]:
 
 
 def _amounts(rows: list[Row]):
-    """The 大写 and 小写 amounts of the line that states the contract's total."""
+    """The 大写 and 小写 amounts of the line that states the contract's total,
+    and the OCR confidence of the lines they were read from (None: a text
+    layer)."""
     texts = [row.text for row in rows]
     for hint in PRICE_HINTS:
         pat = label_regex(hint)
@@ -209,14 +212,19 @@ def _amounts(rows: list[Row]):
             if pat.search(text):
                 found = _amounts_at(texts, i)
                 if found != (None, None):
-                    return found
+                    return (*found, _conf(rows[i:i + 2]))
     # no known wording: the first fee-like line (培训费用, 检测费…) that states an amount
     for i, text in enumerate(texts):
         if _PRICE_LINE.search(text):
             found = _amounts_at(texts, i)
             if found != (None, None):
-                return found
-    return None, None
+                return (*found, _conf(rows[i:i + 2]))
+    return None, None, None
+
+
+def _conf(rows: list[Row]) -> Optional[float]:
+    confs = [r.conf for r in rows if r.conf is not None]
+    return min(confs) if confs else None
 
 
 def _amounts_at(texts: list[str], i: int):

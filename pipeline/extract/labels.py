@@ -92,21 +92,32 @@ def unwrap(cell: str) -> str:
     return joined
 
 
-@lru_cache(maxsize=512)
-def label_regex(label: str) -> re.Pattern[str]:
-    """A label matches with any white space between its characters."""
-    body = r"\s*".join(re.escape(ch) for ch in label if not ch.isspace())
-    return re.compile(body)
+_SAME = {"（": "[（(]", "(": "[（(]", "）": "[）)]", ")": "[）)]", "：": "[：:]", ":": "[：:]"}
 
 
-def is_label_cell(cell: str, labels: Iterable[str]) -> bool:
+def _char(ch: str) -> str:
+    return _SAME.get(ch, re.escape(ch))
+
+
+@lru_cache(maxsize=2048)
+def label_regex(label: str, slip: bool = False) -> re.Pattern[str]:
+    """A label matches with any white space between its characters, either
+    width of bracket and colon, and (`slip`, for OCR) one misread character
+    in a label of four or more characters."""
+    chars = [ch for ch in label if not ch.isspace()]
+    if not slip or len(chars) < 4:
+        return re.compile(r"\s*".join(_char(ch) for ch in chars))
+    variants = [r"\s*".join(r"[^\s：:]" if i == k else _char(ch) for i, ch in enumerate(chars)) for k in range(len(chars))]
+    return re.compile("(?:" + "|".join(variants) + ")")
+
+
+def is_label_cell(cell: str, labels: Iterable[str], slip: bool = False) -> bool:
     """True when the whole cell is one of the labels (a colon, a trailing
     note in brackets, or a （盖章）/（签字） mark may follow)."""
     s = re.sub(_LEAD, "", squash(cell))
     s = re.sub(r"[：:]$", "", s)
     for label in labels:
-        lab = squash(label)
-        if s == lab or (s.startswith(lab) and re.fullmatch(r"[（(][^）)]*[)）][：:]?", s[len(lab):] or "x")):
+        if re.fullmatch("(?:" + label_regex(label, slip).pattern + r")(?:[（(][^）)]*[)）][：:]?)?", s):
             return True
     return False
 
@@ -127,9 +138,9 @@ def _cut_at_labels(value: str, stops: Sequence[str]) -> str:
     return value[:end]
 
 
-def _inline(cell: str, label: str, stops: Sequence[str]) -> Optional[str]:
+def _inline(cell: str, label: str, stops: Sequence[str], slip: bool = False) -> Optional[str]:
     """`label：value` (or `label（注）：value`, `label____value`) inside one cell."""
-    pat = label_regex(label).pattern + _NOTE
+    pat = label_regex(label, slip).pattern + _NOTE
     m = re.search(pat + r"\s*(?:" + _COLON + r"|_{2,}|＿{2,})", cell)
     if not m:
         # `label   value` at the start of a cell (forms laid out with spaces or tabs)
@@ -143,8 +154,11 @@ class Finder:
     """Looks labels up over a list of rows (a whole document or a scope)."""
 
     def __init__(self, rows: Sequence[Row], stops: Sequence[str] = ()) -> None:
-        self.rows = list(rows)
         self.stops = list(stops)
+        self.rows = [_joined_split_label(row, self.stops) for row in rows]
+        # OCR rows: a label may come back with one character misread
+        self.ocr = any(r.conf is not None for r in self.rows)
+        self.slip = False
         # a line this long was probably wrapped by the layout: its value may go on
         lengths = sorted(len(squash(r.cells[0])) for r in self.rows if not r.in_table and len(r.cells) == 1)
         self.full_line = max(20, int(0.8 * lengths[int(0.9 * (len(lengths) - 1))])) if lengths else 10**6
@@ -153,7 +167,7 @@ class Finder:
         for r, row in enumerate(self.rows):
             for c, cell in enumerate(row.cells):
                 for label in labels:
-                    if label_regex(label).search(cell):
+                    if label_regex(label, self.slip).search(cell):
                         yield r, c, label
                         break
 
@@ -163,17 +177,22 @@ class Finder:
         row = self.rows[r]
         cell = row.cells[c]
         stops = [s for s in self.stops if squash(s) != squash(label)]
-        if is_label_cell(cell, [label]):
+        if is_label_cell(cell, [label], self.slip):
+            below = self._below(r, c)
             if c + 1 < len(row.cells):
                 nxt = row.cells[c + 1]
-                return "" if is_label_cell(nxt, self.stops) else clean_value(_cut_at_labels(nxt, stops))
+                if is_label_cell(nxt, self.stops):
+                    return below or ""  # a header row: the value stands in the cell below
+                return clean_value(_cut_at_labels(nxt, stops))
+            if below:
+                return below
             if not row.in_table and r + 1 < len(self.rows):
                 nxt_row = self.rows[r + 1]
                 first = nxt_row.cells[0] if nxt_row.cells else ""
                 if first and not _starts_with_label(first, self.stops):
                     return clean_value(_cut_at_labels(first, stops))
             return ""
-        raw = _inline(cell, label, stops)
+        raw = _inline(cell, label, stops, self.slip)
         if raw is None:
             return None
         value = clean_value(raw)
@@ -183,6 +202,18 @@ class Finder:
         if value and runs_to_end and not row.in_table and len(row.cells) == 1 and len(squash(cell)) >= self.full_line:
             value = clean_value(self._continued(r, raw.strip()))
         return value
+
+    def _below(self, r: int, c: int) -> Optional[str]:
+        """The value in the cell under a header cell (a form whose labels
+        make a header row and whose values the row below)."""
+        row = self.rows[r]
+        if not row.in_table or r + 1 >= len(self.rows) or not row.cols or c >= len(row.cols):
+            return None
+        nxt = self.rows[r + 1]
+        if not nxt.in_table or len(nxt.cols) != len(row.cols) or not all(is_label_cell(x, self.stops) for x in row.cells):
+            return None
+        cell = nxt.cells[nxt.cols.index(row.cols[c])] if row.cols[c] in nxt.cols else ""
+        return None if not cell or is_label_cell(cell, self.stops) else clean_value(cell)
 
     def _continued(self, r: int, value: str) -> str:
         """A value wrapped over the next free lines of a text layer: taken
@@ -214,7 +245,19 @@ class Finder:
 
     def find(self, labels: Sequence[str], accept: Optional[Accept] = None, start: int = 0) -> Optional[str]:
         """The first accepted value of any of the labels (earlier labels in
-        the list are preferred over later ones)."""
+        the list are preferred over later ones); on a scan, when no label
+        is found as written, labels of four or more characters with one
+        character misread."""
+        found = self._find(labels, accept, start)
+        if found is None and self.ocr:
+            self.slip = True
+            try:
+                found = self._find([x for x in labels if len(squash(x)) >= 4], accept, start)
+            finally:
+                self.slip = False
+        return found
+
+    def _find(self, labels: Sequence[str], accept: Optional[Accept], start: int) -> Optional[str]:
         for label in labels:
             for r, c, _ in self.positions([label]):
                 if r < start:
@@ -254,6 +297,25 @@ class Finder:
                                 return None
             return None
         return None
+
+
+def _joined_split_label(row: Row, stops: Sequence[str]) -> Row:
+    """`单位 | 名称 | value`: a label typed across two cells is one label."""
+    if not row.in_table or len(row.cells) < 3:
+        return row
+    cells, cols, boxes = list(row.cells), list(row.cols), list(row.boxes)
+    c = 0
+    while c + 2 < len(cells):
+        a, b = squash(cells[c]), squash(cells[c + 1])
+        if 1 <= len(a) <= 4 and 1 <= len(b) <= 4 and not is_label_cell(a, stops) and is_label_cell(a + b, stops):
+            cells[c:c + 2] = [a + b]
+            cols[c:c + 2] = cols[c:c + 1]
+            boxes[c:c + 2] = boxes[c:c + 1]
+        c += 1
+    if len(cells) == len(row.cells):
+        return row
+    return Row(cells=tuple(cells), conf=row.conf, in_table=True, page=row.page, where=row.where,
+               cols=tuple(cols), boxes=tuple(boxes))
 
 
 def _starts_with_label(cell: str, labels: Sequence[str]) -> bool:
