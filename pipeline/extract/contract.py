@@ -31,7 +31,7 @@ CLIENT_CONTACT = V["client_contact"]
 _ANY_TERM = re.compile(r"(期限|时间|期间|日期)[：:]")
 PRICE_HINTS = V["price"]
 _PRICE_LINE = re.compile(r"费|金额|价|合计|总计|报酬")
-STOPS = CLIENT + AGENCY + NAME + CONTACT + PHONE + ADDRESS + SIGNED + TERM + PROJECT + PLACE + CLIENT_CONTACT + V["other"]
+STOPS = CLIENT + AGENCY + NAME + CONTACT + PHONE + ADDRESS + SIGNED + TERM + PROJECT + PLACE + CLIENT_CONTACT + V["other"] + PRICE_HINTS
 
 
 def extract(doc: Document) -> tuple[ContractFields, Extraction]:
@@ -86,10 +86,10 @@ def _unit_cell_price(rows: list[Row]):
     bare number in the next cell, read in that unit (as yuan)."""
     from decimal import Decimal, InvalidOperation
 
-    for row in rows:
-        for cell, nxt in zip(row.cells, row.cells[1:]):
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row.cells):
             m = _UNIT_LABEL.match(squash(cell))
-            number = re.sub(r"[,，\s]", "", nxt)
+            number = re.sub(r"[,，\s]", "", _beside(rows, r, c))
             if not m or not _PRICE_LINE.search(m.group("label")) or not re.fullmatch(r"\d+(\.\d+)?", number):
                 continue
             try:
@@ -98,6 +98,16 @@ def _unit_cell_price(rows: list[Row]):
                 continue
             return value * 10000 if m.group("unit") == "万元" else value
     return None
+
+
+def _beside(rows: list[Row], r: int, c: int) -> str:
+    """The cell right of cell (r, c), or the one under it in a header row."""
+    row = rows[r]
+    if c + 1 < len(row.cells) and re.search(r"\d", row.cells[c + 1]):
+        return row.cells[c + 1]
+    if r + 1 < len(rows) and row.in_table and rows[r + 1].in_table and c < len(row.cols) and row.cols[c] in rows[r + 1].cols:
+        return rows[r + 1].cells[rows[r + 1].cols.index(row.cols[c])]
+    return ""
 
 
 def _own_party(value: Optional[str], party: str) -> Optional[str]:

@@ -210,8 +210,10 @@ class Finder:
         if not row.in_table or r + 1 >= len(self.rows) or not row.cols or c >= len(row.cols):
             return None
         nxt = self.rows[r + 1]
-        if not nxt.in_table or len(nxt.cols) != len(row.cols) or not all(is_label_cell(x, self.stops) for x in row.cells):
-            return None
+        labelled = sum(1 for x in row.cells if is_label_cell(x, self.stops))
+        if not nxt.in_table or len(nxt.cols) != len(row.cols) or 2 * labelled < len(row.cells) \
+                or any(re.search(r"\d", x) for x in row.cells):
+            return None  # not a header row
         cell = nxt.cells[nxt.cols.index(row.cols[c])] if row.cols[c] in nxt.cols else ""
         return None if not cell or is_label_cell(cell, self.stops) else clean_value(cell)
 

@@ -45,6 +45,12 @@ def _categories(find: Finder) -> Optional[list[Category]]:
         return None
     found: list[Category] = []
     items = re.findall(rf"([{TICKED}{EMPTY}])\s*([^{TICKED}{EMPTY}]*)", value)
+    if not items:  # the categories written out without boxes: `安全评估评价、安全检测检验`
+        for part in re.split(r"[、，,；;/／\s]+", value):
+            category = form_category(part) if len(part) <= 8 else None
+            if category and category not in found:
+                found.append(category)
+        return found or None
     for i, (mark, label) in enumerate(items):
         if mark != TICKED:
             continue
