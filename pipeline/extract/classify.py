@@ -97,7 +97,7 @@ def judge(doc: Document) -> Verdict:
     # a contract's words are common words; demand more of them
     scores["contract"] -= 3
     best = max(scores, key=lambda k: scores[k])
-    if scores[best] >= _THRESHOLD + 4:
+    if scores[best] >= _THRESHOLD:
         return Verdict(kind=best, scores=scores, closest=best)  # type: ignore[arg-type]
     closest = best if scores[best] > 0 else "unknown"
     return Verdict(kind="unknown", scores=scores, closest=closest, lacking=lacking.get(closest, []))

@@ -145,8 +145,8 @@ def _inline(cell: str, label: str, stops: Sequence[str], slip: bool = False) -> 
     if not m:
         # `label   value` at the start of a cell (forms laid out with spaces or tabs)
         m = re.match(_LEAD + pat + r"\s+(?=\S)", cell)
-        if not m:
-            return None
+        if not m or (re.search(r"\S\s\S", m.group().strip()) and re.match(r"\S(\s|$)", cell[m.end():])):
+            return None  # `手 机 号 码`: a spaced-out label goes on, it has no value here
     return _cut_at_labels(cell[m.end():], stops)
 
 
@@ -273,15 +273,26 @@ class Finder:
 
     def find_after(self, anchors: Sequence[str], labels: Sequence[str], accept: Optional[Accept] = None) -> Optional[str]:
         """The first value of `labels` at or after the first anchor label
-        (the 联系手机 that belongs to 从业地联系人, not to 法定代表人)."""
+        (the 联系手机 that belongs to 从业地联系人, not to 法定代表人); on a
+        scan, labels with one character misread when none is found as written."""
+        found = self._find_after(anchors, labels, accept)
+        if found is None and self.ocr:
+            self.slip = True
+            try:
+                found = self._find_after(anchors, [x for x in labels if len(squash(x)) >= 4], accept)
+            finally:
+                self.slip = False
+        return found
+
+    def _find_after(self, anchors: Sequence[str], labels: Sequence[str], accept: Optional[Accept]) -> Optional[str]:
         for r, c, anchor in self.positions(anchors):
             # the rest of the anchor's own cell first: `从业地联系人：梁芳 联系手机：189…`
             cell = self.rows[r].cells[c]
             m = label_regex(anchor).search(cell)
             rest = cell[m.end():] if m else ""
             for label in labels:
-                if label_regex(label).search(rest):
-                    value = _inline(rest, label, [s for s in self.stops if squash(s) != squash(label)])
+                if label_regex(label, self.slip).search(rest):
+                    value = _inline(rest, label, [s for s in self.stops if squash(s) != squash(label)], self.slip)
                     value = clean_value(value) if value else value
                     if value and (accept is None or accept(value)):
                         return value
@@ -291,7 +302,7 @@ class Finder:
                     if r2 == r and c2 <= c:
                         continue
                     for label in labels:
-                        if label_regex(label).search(cell):
+                        if label_regex(label, self.slip).search(cell):
                             value = self.value_at(r2, c2, label)
                             if value and (accept is None or accept(value)):
                                 return value
