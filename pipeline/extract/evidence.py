@@ -63,7 +63,7 @@ def _matcher(value: Any, labels: list[str]) -> Match:
             return lambda cell: any(label_regex(label).search(cell) for label in labels)
         return lambda cell: TICKED in cell
     if isinstance(value, dt.date):
-        return lambda cell: bool(re.search(r"\d", cell)) and value in _dates(cell)
+        return lambda cell: bool(re.search(r"\d|年", cell)) and value in _dates(cell)
     if isinstance(value, float):
         return lambda cell: _states_amount(cell, value)
     if isinstance(value, int):
