@@ -22,7 +22,7 @@ def explain_file(path: Path, received_on: Optional[dt.date] = None) -> str:
 
 def explain(record: Record) -> str:
     lines = [f"文件：{record.source}　类别：{record.kind}　状态：{record.status}"]
-    rows = [HEADERS]
+    rows: list[tuple[str, ...]] = [HEADERS]
     for name, value in record.fields:
         if value is None:
             continue

@@ -12,9 +12,9 @@ from ..parse.dates import find_dates
 from ..parse.money import find_amounts, yuan_to_wan
 from ..parse.town import find_town
 from ..text import squash
+from . import vocabulary
 from .category import category_of
 from .labels import Finder, Row, Rows, label_regex
-from . import vocabulary
 from .values import date_or_none, is_org, person, phone_or_none, range_end, text_or_none
 
 V = vocabulary.fields("contract")

@@ -6,8 +6,8 @@ import re
 from typing import Optional
 
 from ..models import EMPTY, TICKED, Category, Document, Extraction, ReportLetterFields
-from .category import form_category
 from . import vocabulary
+from .category import form_category
 from .labels import Finder, Rows
 from .values import date_or_none, phone_or_none, text_or_none
 
