@@ -116,10 +116,13 @@ def is_label_cell(cell: str, labels: Iterable[str], slip: bool = False) -> bool:
     note in brackets, or a （盖章）/（签字） mark may follow)."""
     s = re.sub(_LEAD, "", squash(cell))
     s = re.sub(r"[：:]$", "", s)
-    for label in labels:
-        if re.fullmatch("(?:" + label_regex(label, slip).pattern + r")(?:[（(][^）)]*[)）][：:]?)?", s):
-            return True
-    return False
+    return any(_whole_label(label, slip).fullmatch(s) for label in labels)
+
+
+@lru_cache(maxsize=4096)
+def _whole_label(label: str, slip: bool) -> re.Pattern[str]:
+    """A cell that is only the label (and a note in brackets after it)."""
+    return re.compile("(?:" + label_regex(label, slip).pattern + r")(?:[（(][^）)]*[)）][：:]?)?")
 
 
 def clean_value(value: str) -> str:
@@ -132,19 +135,30 @@ def _cut_at_labels(value: str, stops: Sequence[str]) -> str:
     """A value ends where the next known label of the same line begins."""
     end = len(value)
     for stop in stops:
-        m = re.search(r"\s*" + label_regex(stop).pattern + _NOTE + r"\s*" + _COLON, value)
+        m = _stop_regex(stop).search(value)
         if m and m.start() > 0:
             end = min(end, m.start())
     return value[:end]
 
 
+@lru_cache(maxsize=4096)
+def _stop_regex(stop: str) -> re.Pattern[str]:
+    return re.compile(r"\s*" + label_regex(stop).pattern + _NOTE + r"\s*" + _COLON)
+
+
+@lru_cache(maxsize=4096)
+def _inline_regexes(label: str, slip: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    pat = label_regex(label, slip).pattern + _NOTE
+    return re.compile(pat + r"\s*(?:" + _COLON + r"|_{2,}|＿{2,})"), re.compile(_LEAD + pat + r"\s+(?=\S)")
+
+
 def _inline(cell: str, label: str, stops: Sequence[str], slip: bool = False) -> Optional[str]:
     """`label：value` (or `label（注）：value`, `label____value`) inside one cell."""
-    pat = label_regex(label, slip).pattern + _NOTE
-    m = re.search(pat + r"\s*(?:" + _COLON + r"|_{2,}|＿{2,})", cell)
+    colon, spaced = _inline_regexes(label, slip)
+    m = colon.search(cell)
     if not m:
         # `label   value` at the start of a cell (forms laid out with spaces or tabs)
-        m = re.match(_LEAD + pat + r"\s+(?=\S)", cell)
+        m = spaced.match(cell)
         if not m or (re.search(r"\S\s\S", m.group().strip()) and re.match(r"\S(\s|$)", cell[m.end():])):
             return None  # `手 机 号 码`: a spaced-out label goes on, it has no value here
     return _cut_at_labels(cell[m.end():], stops)
@@ -155,6 +169,7 @@ class Finder:
 
     def __init__(self, rows: Sequence[Row], stops: Sequence[str] = ()) -> None:
         self.stops = list(stops)
+        self._stop_keys = [(s, squash(s)) for s in self.stops]
         self.rows = [_joined_split_label(row, self.stops) for row in rows]
         # OCR rows: a label may come back with one character misread
         self.ocr = any(r.conf is not None for r in self.rows)
@@ -162,6 +177,10 @@ class Finder:
         # a line this long was probably wrapped by the layout: its value may go on
         lengths = sorted(len(squash(r.cells[0])) for r in self.rows if not r.in_table and len(r.cells) == 1)
         self.full_line = max(20, int(0.8 * lengths[int(0.9 * (len(lengths) - 1))])) if lengths else 10**6
+
+    def _other_stops(self, label: str) -> list[str]:
+        key = squash(label)
+        return [s for s, k in self._stop_keys if k != key]
 
     def positions(self, labels: Sequence[str]) -> Iterable[tuple[int, int, str]]:
         for r, row in enumerate(self.rows):
@@ -176,7 +195,7 @@ class Finder:
         when the layout says the value is empty; None when nothing is there."""
         row = self.rows[r]
         cell = row.cells[c]
-        stops = [s for s in self.stops if squash(s) != squash(label)]
+        stops = self._other_stops(label)
         if is_label_cell(cell, [label], self.slip):
             below = self._below(r, c)
             if c + 1 < len(row.cells):
@@ -292,7 +311,7 @@ class Finder:
             rest = cell[m.end():] if m else ""
             for label in labels:
                 if label_regex(label, self.slip).search(rest):
-                    value = _inline(rest, label, [s for s in self.stops if squash(s) != squash(label)], self.slip)
+                    value = _inline(rest, label, self._other_stops(label), self.slip)
                     value = clean_value(value) if value else value
                     if value and (accept is None or accept(value)):
                         return value
