@@ -197,12 +197,12 @@ class Finder:
         cell = row.cells[c]
         stops = self._other_stops(label)
         if is_label_cell(cell, [label], self.slip):
-            below = self._below(r, c)
             if c + 1 < len(row.cells):
                 nxt = row.cells[c + 1]
                 if is_label_cell(nxt, self.stops):
-                    return below or ""  # a header row: the value stands in the cell below
+                    return self._below(r, c) or ""  # a header row: the value stands in the cell below
                 return clean_value(_cut_at_labels(nxt, stops))
+            below = self._below(r, c)
             if below:
                 return below
             if not row.in_table and r + 1 < len(self.rows):
