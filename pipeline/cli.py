@@ -36,8 +36,11 @@ def _date(value: Optional[str]) -> Optional[dt.date]:
 def extract(
     files: List[Path] = typer.Argument(..., help="要读取的文件（可多个）"),
     received_on: Optional[str] = typer.Option(None, "--received-on", help="收件日期 YYYY-MM-DD（默认今天）"),
+    explain: bool = typer.Option(False, "--explain", help="以表格列出每个字段的值及其出处（页、标签、位置、坐标、置信度）"),
 ) -> None:
-    """读取文件，每份材料输出一行 JSON 记录（JSON Lines）；压缩包和合订的 PDF 先输出“材料包”记录，再逐份输出。"""
+    """读取文件，每份材料输出一行 JSON 记录（JSON Lines）；压缩包和合订的 PDF 先输出“材料包”记录，再逐份输出；
+    --explain 时输出每个字段的出处表。"""
+    from .explain import explain_file
     from .members import records_of_file
 
     day = _date(received_on)
@@ -47,6 +50,10 @@ def extract(
             err = InputNotFoundError(str(path))
             typer.echo(err.message, err=True)
             missing += 1
+            continue
+        if explain:
+            sys.stdout.write(explain_file(path, day) + "\n\n")
+            sys.stdout.flush()
             continue
         for record in records_of_file(path, day):
             sys.stdout.write(json.dumps(record.to_json_dict(), ensure_ascii=False) + "\n")

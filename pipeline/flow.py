@@ -17,7 +17,8 @@ import logging
 from pathlib import Path
 
 from .errors import UnreadableError
-from .extract import classify, extract_fields, read_document
+from .extract import extract_fields, judge, read_document
+from .extract.evidence import locate
 from .extract.split import filings
 from .models import Document, Kind, Limits, PacketFields, PartOf, Record, UnknownFields
 from .packet import Member, is_packet, open_zip, unpack
@@ -69,15 +70,19 @@ def record_of(doc: Document, name: str, digest: str, received_on: dt.date, kind:
     if not doc.text().strip():
         return rejected_record(name, digest, received_on, "文件中没有可识别的文字（OCR 后仍为空）：请提交清晰的扫描件或原始电子文件。",
                                doc.ocr)
-    kind = kind or classify(doc)
+    verdict = judge(doc)
+    kind = kind or verdict.kind
     fields, extra = extract_fields(doc, kind)
+    if kind == "unknown":
+        extra = extra.model_copy(update={"unknown_reason": verdict.reason()})
     issues = validate(kind, fields, extra, received_on)
+    evidence = locate(doc, kind, fields) if kind != "unknown" else {}
     if doc.ocr:
         from .confidence import low_confidence
 
         issues += low_confidence(doc, fields)
     return Record(source=name, sha256=digest, kind=kind, fields=fields, issues=issues,
-                  status=status_of(kind, issues), ocr=doc.ocr, received_on=received_on,
+                  status=status_of(kind, issues), ocr=doc.ocr, received_on=received_on, evidence=evidence,
                   signatures=doc.signatures or None)
 
 

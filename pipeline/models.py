@@ -62,6 +62,9 @@ CATEGORY_ZH: dict[str, str] = {k: n.short for k, n in CATEGORY_NAMES.items()}
 
 
 # --------------------------------------------------------------------------- Document
+Box = tuple[float, float, float, float]
+
+
 class Line(BaseModel):
     """One line of text in reading order.
 
@@ -76,16 +79,49 @@ class Line(BaseModel):
     text: str
     cells: list[str] = Field(default_factory=list)
     conf: Optional[float] = None
+    # each cell's box on the page in points from its top left, where the reader knows it
+    boxes: Optional[list[Optional[Box]]] = None
 
 
 class Table(BaseModel):
     """A grid of cells. A cell covered by a merge holds None; its text sits in
-    the merge's top-left cell. Each cell's text keeps its inner line breaks."""
+    the merge's top-left cell. Each cell's text keeps its inner line breaks.
+    A table nested in a cell stays in that cell (`nested`); `flat_rows` is
+    the one flattener every extractor reads: a nested table's rows become
+    lines of its host cell's text. `boxes`, where the reader knows them, are
+    each cell's box on the page in points from its top left (x0, top, x1,
+    bottom), None for a covered cell."""
 
     model_config = ConfigDict(frozen=True)
 
     rows: list[list[Optional[str]]]
     conf: Optional[float] = None
+    nested: list["Nested"] = Field(default_factory=list)
+    boxes: Optional[list[list[Optional[Box]]]] = None
+
+    def flat_rows(self) -> list[list[Optional[str]]]:
+        if not self.nested:
+            return self.rows
+        out = [list(row) for row in self.rows]
+        for inner in self.nested:
+            if inner.row < len(out) and inner.col < len(out[inner.row]):
+                lines = [" ".join(c for c in row if c) for row in inner.table.flat_rows()]
+                host = out[inner.row][inner.col] or ""
+                out[inner.row][inner.col] = "\n".join(t for t in [host, *lines] if t.strip())
+        return out
+
+
+class Nested(BaseModel):
+    """A table that sits inside cell (row, col) of another table."""
+
+    model_config = ConfigDict(frozen=True)
+
+    row: int
+    col: int
+    table: Table
+
+
+Table.model_rebuild()
 
 
 class Block(BaseModel):
@@ -144,7 +180,7 @@ class Document(BaseModel):
 
 def table_lines(table: Table) -> list[Line]:
     out = []
-    for row in table.rows:
+    for row in table.flat_rows():
         cells = [c for c in row if c is not None and c.strip()]
         if cells:
             out.append(Line(text=" ".join(cells), cells=cells, conf=table.conf))
@@ -268,8 +304,14 @@ class Extraction(BaseModel):
     # contract: the amount written in 大写 and in 小写, in 万元, when both were found
     price_upper_wan: Optional[float] = None
     price_lower_wan: Optional[float] = None
+    # the OCR confidence of the lines the amounts were read from (None: a text layer)
+    price_conf: Optional[float] = None
     # work report: price cells that could not be decided (row index -> text)
     undecided_prices: dict[int, str] = Field(default_factory=dict)
+    # unknown: which kind came closest and what it lacked, as the officer is told
+    unknown_reason: Optional[str] = None
+    # fields left null because the evidence conflicts (field -> why, in Chinese)
+    conflicts: dict[str, str] = Field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- record
@@ -286,6 +328,20 @@ class PartOf(BaseModel):
     def _set_keys_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """`{"sha256", "member"}` or `{"sha256", "pages"}`, as the spec writes them."""
         return {k: v for k, v in handler(self).items() if v is not None}
+
+
+class FieldEvidence(BaseModel):
+    """Where one field's value came from: the page (1-based), the label it
+    was found by, the cell or line (表1第3行第2列, 第5行), the text there, the
+    box on the page in points from its top left where the reader knows it,
+    and the OCR confidence of a scan."""
+
+    page: int
+    label: Optional[str] = None
+    where: str
+    text: str
+    bbox: Optional[Box] = None
+    conf: Optional[float] = None
 
 
 class Issue(BaseModel):
@@ -307,6 +363,8 @@ class Record(BaseModel):
     received_on: Optional[date] = None
     part_of: Optional[PartOf] = None
     signatures: Optional[list[Signature]] = None
+    # field -> where its value came from (an extra key beside the spec's)
+    evidence: dict[str, FieldEvidence] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod

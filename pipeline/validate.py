@@ -27,6 +27,9 @@ from .parse.phone import is_valid_phone
 from .parse.town import is_wujin_unit
 from .periods import contract_due, work_report_due
 
+# OCR confidence (0..1) from which a scan's reading is trusted for a check
+CONFIDENT = 0.80
+
 ERRORS = {"MISSING_FIELD", "UNREADABLE", "UNKNOWN_KIND", "INVALID_CREDIT_CODE", "INVALID_PHONE",
           "NO_SERVICE_CATEGORY", "AMOUNT_MISMATCH", "COMPLETION_BEFORE_SIGNING", "DATE_IN_FUTURE",
           "COMMITMENT_ALTERED", "INVALID_ID_NUMBER"}
@@ -74,8 +77,10 @@ def status_of(kind: Kind, issues: Iterable[Issue]) -> Status:
 
 def validate(kind: Kind, fields: Fields, extra: Extraction, received_on: dt.date) -> list[Issue]:
     if kind == "unknown":
-        return [issue("UNKNOWN_KIND", None, "无法识别该文件的类别（不是服务合同、报告函、承诺书、工作报表、从业人员名单或专家检查记录）：请确认是否提交错了文件。")]
+        return [issue("UNKNOWN_KIND", None, extra.unknown_reason
+                      or "无法识别该文件的类别（不是服务合同、报告函、承诺书、工作报表、从业人员名单或专家检查记录）：请确认是否提交错了文件。")]
     issues = _missing(kind, fields, extra)
+    issues += [issue("LOW_CONFIDENCE", name, why) for name, why in extra.conflicts.items()]
     if isinstance(fields, ContractFields):
         issues += _contract(fields, extra, received_on)
     elif isinstance(fields, ReportLetterFields):
@@ -94,7 +99,7 @@ def validate(kind: Kind, fields: Fields, extra: Extraction, received_on: dt.date
 def _missing(kind: Kind, fields: Fields, extra: Extraction) -> list[Issue]:
     out = []
     for name, value in fields:
-        if value is None:
+        if value is None and name not in extra.conflicts:
             out.append(issue("MISSING_FIELD", name, f"{KIND_ZH[kind]}缺少“{KIND_LABELS.get(kind, {}).get(name) or LABELS.get(name, name)}”：请补充填写后重新提交。", ARTICLE[kind]))
     if isinstance(fields, WorkReportFields) and fields.rows:
         for i, row in enumerate(fields.rows):
@@ -153,6 +158,11 @@ def _town(field: str, town: Optional[str], what: str) -> list[Issue]:
 def _contract(f: ContractFields, extra: Extraction, received_on: dt.date) -> list[Issue]:
     out = _phone("client_phone", f.client_phone, "委托方联系电话")
     if extra.price_upper_wan is not None and extra.price_lower_wan is not None \
+            and abs(extra.price_upper_wan - extra.price_lower_wan) > 1e-6 and not _confident(extra.price_conf):
+        out.append(issue("LOW_CONFIDENCE", "price_wan",
+                         f"合同金额大写（{extra.price_upper_wan:g}万元）与小写（{extra.price_lower_wan:g}万元）识别结果不一致，"
+                         f"但扫描件该处识别置信度较低（{extra.price_conf:.0%}）：请对照原件核对合同金额。"))
+    elif extra.price_upper_wan is not None and extra.price_lower_wan is not None \
             and abs(extra.price_upper_wan - extra.price_lower_wan) > 1e-6:
         out.append(issue("AMOUNT_MISMATCH", "price_wan",
                          f"合同金额大写（{extra.price_upper_wan:g}万元）与小写（{extra.price_lower_wan:g}万元）不一致：请核对合同金额。", "第十五条"))
@@ -164,6 +174,11 @@ def _contract(f: ContractFields, extra: Extraction, received_on: dt.date) -> lis
                          f"合同于{zh(f.signed_on)}签订，{zh(received_on)}才报送，已过{days}天，超过签订后7日内上传的时限。", "第十五条"))
     out += _town("town", f.town, "项目")
     return out
+
+
+def _confident(conf: Optional[float]) -> bool:
+    """Read with confidence: a text layer, or OCR at or above CONFIDENT."""
+    return conf is None or conf >= CONFIDENT
 
 
 def _report_letter(f: ReportLetterFields, received_on: dt.date) -> list[Issue]:

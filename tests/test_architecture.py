@@ -17,9 +17,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
 STAGES = ["pipeline.extract", "pipeline.packet", "pipeline.flow", "pipeline.members", "pipeline.pool", "pipeline.validate", "pipeline.confidence",
           "pipeline.crosscheck", "pipeline.ledger", "pipeline.intake", "pipeline.batch", "pipeline.background",
           "pipeline.watch", "pipeline.generate", "pipeline.digest", "pipeline.report", "pipeline.cli",
-          "pipeline.review", "pipeline.station"]
-ABOVE_EXTRACT = ["pipeline.packet", "pipeline.flow", "pipeline.members", "pipeline.pool", "pipeline.crosscheck",
-                 "pipeline.ledger", "pipeline.intake",
+          "pipeline.review", "pipeline.station", "pipeline.explain"]
+ABOVE_EXTRACT = ["pipeline.packet", "pipeline.flow", "pipeline.members", "pipeline.explain", "pipeline.pool",
+                 "pipeline.crosscheck", "pipeline.ledger", "pipeline.intake",
                  "pipeline.batch", "pipeline.background", "pipeline.watch", "pipeline.generate", "pipeline.digest",
                  "pipeline.report", "pipeline.cli", "pipeline.validate", "pipeline.confidence", "pipeline.review",
                  "pipeline.station"]
@@ -44,6 +44,8 @@ FORBIDDEN: dict[str, list[str]] = {
                           "pipeline.background", "pipeline.extract", "pipeline.cli", "pipeline.report"],
     "pipeline.digest": ["pipeline.ledger", "pipeline.watch", "pipeline.generate", "pipeline.batch", "pipeline.intake",
                         "pipeline.background", "pipeline.extract", "pipeline.crosscheck", "pipeline.cli"],
+    "pipeline.explain": ["pipeline.ledger", "pipeline.intake", "pipeline.batch", "pipeline.background", "pipeline.watch",
+                         "pipeline.generate", "pipeline.digest", "pipeline.cli", "pipeline.report"],
     "pipeline.intake": ["pipeline.batch", "pipeline.background", "pipeline.watch", "pipeline.cli", "pipeline.generate",
                         "pipeline.digest"],
     "pipeline.batch": ["pipeline.background", "pipeline.watch", "pipeline.cli"],

@@ -98,7 +98,11 @@ def test_merged_and_nested_tables(tmp_path: Path) -> None:
     outer = tables[0].rows
     assert outer[0] == ["机构名称", "常州合并单元格有限公司", None]
     assert outer[1][0] == "委托方" and outer[2][0] is None
-    assert ["嵌套", "表格"] in [row for t in tables[1:] for row in t.rows]
+    # the nested table stays in its cell: no table of its own, and its text
+    # reads as part of the cell it sits in
+    assert len(tables) == 1
+    assert [(n.row, n.col, n.table.rows) for n in tables[0].nested] == [(2, 2, [["嵌套", "表格"]])]
+    assert tables[0].flat_rows()[2][2] == "嵌套 表格"
 
 
 def test_xlsx_dates_serials_and_numbers_as_text(tmp_path: Path) -> None:

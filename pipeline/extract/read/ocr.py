@@ -62,9 +62,15 @@ from .scan_prep import MAX_SIDE, _to_rgb, estimate_skew, normalised_gray, prepro
 
 
 # --------------------------------------------------------------------------- public
-def ocr_image(img: Image.Image, limits: Limits, *, suppress_seals: bool = True) -> Page:
-    """OCR one page image into a `Page` of lines (see the module docstring)."""
+def ocr_image(img: Image.Image, limits: Limits, *, suppress_seals: bool = True,
+              width_pt: float | None = None) -> Page:
+    """OCR one page image into a `Page` of lines (see the module docstring).
+    `width_pt`: the page's width in points (a PDF page); an image's comes
+    from its resolution (72 dpi when it states none)."""
     w, h = img.size
+    if width_pt is None:
+        dpi = img.info.get("dpi", (72, 72))[0] or 72
+        width_pt = w * 72.0 / float(dpi)
     if w * h > limits.max_pixels:
         raise LimitExceededError(
             f"图片像素过多（{w}×{h}，上限 {limits.max_pixels // 1_000_000} 百万像素）：请降低分辨率后重新提交。"
@@ -72,7 +78,7 @@ def ocr_image(img: Image.Image, limits: Limits, *, suppress_seals: bool = True) 
     engine()  # made before the image work: it sets how many threads OpenCV may use
     rgb = _to_rgb(img)
     gray = preprocess(rgb, suppress_seals=suppress_seals)
-    return _ocr_gray(gray)
+    return _ocr_gray(gray, width_pt)
 
 
 def ocr_pdf_pages(path: Path, indices: list[int], limits: Limits) -> list[Page]:
@@ -93,9 +99,10 @@ def ocr_pdf_pages(path: Path, indices: list[int], limits: Limits) -> list[Page]:
             page = pdf[i]
             try:
                 pil = render_page(page, limits)
+                width_pt = float(page.get_width())
             finally:
                 page.close()
-            pages.append(ocr_image(pil, limits))
+            pages.append(ocr_image(pil, limits, width_pt=width_pt))
     finally:
         pdf.close()
     return pages
@@ -250,7 +257,7 @@ def _upside_down(img: np.ndarray, quads: list[np.ndarray], which: list[int]) -> 
     return {i: "180" in str(label) and conf > 0.9 for i, (label, conf) in zip(which, labels)}
 
 
-def _ocr_gray(gray: np.ndarray) -> Page:
+def _ocr_gray(gray: np.ndarray, width_pt: float | None = None) -> Page:
     """OCR a preprocessed page; a page lying on its side or upside down is
     turned and read once more."""
     first = run_rapidocr(gray)
@@ -264,7 +271,8 @@ def _ocr_gray(gray: np.ndarray) -> Page:
         second = run_rapidocr(turned)
         if second.turn == 0 and len(second.boxes) >= 0.5 * len(first.boxes):
             gray, result = turned, second
-    return Page(blocks=[Block(line=ln) for ln in layout(gray, result.boxes)], ocr=True)
+    scale = (width_pt / gray.shape[1]) if width_pt else 1.0
+    return Page(blocks=[Block(line=ln) for ln in layout(gray, result.boxes, scale)], ocr=True)
 
 
 # --------------------------------------------------------------------------- layout
