@@ -26,6 +26,7 @@ ABOVE_EXTRACT = ["pipeline.packet", "pipeline.flow", "pipeline.members", "pipeli
 FORBIDDEN: dict[str, list[str]] = {
     "pipeline.parse": STAGES,
     "pipeline.models": STAGES + ["pipeline.parse"],
+    "pipeline.document": STAGES + ["pipeline.parse", "pipeline.models"],
     "pipeline.text": STAGES + ["pipeline.parse", "pipeline.models"],
     "pipeline.errors": STAGES,
     "pipeline.periods": STAGES,
