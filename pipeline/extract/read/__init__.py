@@ -41,7 +41,7 @@ READERS: dict[str, str] = {
 
 
 OCR_THREADS_ENV = "PIPELINE_OCR_THREADS"  # threads per OCR engine (the worker pool sets it)
-OCR_ENGINE_ENV = "PIPELINE_OCR_ENGINE"  # "onnxruntime" or "openvino" (default: OpenVINO when installed)
+OCR_ENGINE_ENV = "PIPELINE_OCR_ENGINE"  # "onnxruntime" (default) or "openvino"
 
 
 def ocr_threads_asked() -> int:

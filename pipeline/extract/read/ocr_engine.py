@@ -14,11 +14,11 @@ at import). A job is one fixed configuration:
 Every engine is given, by path, the model files that ship inside the
 installed wheel, so nothing is ever downloaded.
 
-The inference runtime (`runtime_name()`) is chosen once per process: the
-OpenVINO runtime (rapidocr's `EngineType.OPENVINO` for det, cls and rec: about
-4-6x faster on x86-64 CPUs, same models, same text) when its wheel is
-installed and loads, unless PIPELINE_OCR_ENGINE=onnxruntime asks otherwise;
-ONNX Runtime everywhere else.
+The inference runtime (`runtime_name()`) is chosen once per process: ONNX
+Runtime by default; the OpenVINO runtime (rapidocr's `EngineType.OPENVINO`
+for det, cls and rec: several times faster on x86-64 CPUs, same models,
+nearly the same text, but its memory grows with every input size it meets)
+when PIPELINE_OCR_ENGINE=openvino asks for it and its wheel loads.
 """
 
 from __future__ import annotations
@@ -79,22 +79,28 @@ def openvino_loads() -> bool:
 
 
 def runtime_name() -> str:
-    """The inference runtime of this process: "openvino" unless
-    PIPELINE_OCR_ENGINE=onnxruntime, or OpenVINO is not installed."""
+    """The inference runtime of this process: ONNX Runtime by default;
+    OpenVINO when PIPELINE_OCR_ENGINE=openvino asks for it and it loads.
+    OpenVINO is several times faster but keeps kernels for every input size
+    it has seen (a worker passes 1.2-1.5 GB after a few dozen pages): until
+    that is bounded, a long-running watcher uses ONNX Runtime unless told."""
     asked = ocr_engine_asked()
     if asked and asked not in RUNTIMES:
         log.warning("%s=%s 无效（可选 openvino、onnxruntime），按默认选择识别引擎", OCR_ENGINE_ENV, asked)
-    if asked == "onnxruntime" or not openvino_loads():
-        return "onnxruntime"
-    return "openvino"
+    if asked == "openvino" and openvino_loads():
+        return "openvino"
+    return "onnxruntime"
 
 
 def runtime_description() -> str:
     """One line for `pipeline status`: which engine reads scans, and why."""
     name = runtime_name()
     if name == "openvino":
-        return "OpenVINO（rapidocr 模型随安装包提供）"
-    why = "按 PIPELINE_OCR_ENGINE 设置" if ocr_engine_asked() == "onnxruntime" else "本机未安装 OpenVINO"
+        return "OpenVINO（按 PIPELINE_OCR_ENGINE 设置；rapidocr 模型随安装包提供）"
+    if ocr_engine_asked() == "openvino":
+        why = "本机未安装 OpenVINO，改用默认引擎"
+    else:
+        why = "默认；设置 PIPELINE_OCR_ENGINE=openvino 可改用更快但更占内存的 OpenVINO" if openvino_loads() else "默认"
     return f"ONNX Runtime（{why}；rapidocr 模型随安装包提供）"
 ENGINE_LOCK = threading.RLock()  # creation, and each call of an engine
 
