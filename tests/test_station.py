@@ -4,9 +4,14 @@ wrong passwords, and two officers saving the same record."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -217,3 +222,27 @@ def test_after_login_only_a_local_page_is_opened(settings: Settings) -> None:
         token = csrf(c.get("/login").text)
         r = c.post("/login", data={"csrf": token, "name": "张三", "password": PASSWORD, "next": target})
         assert r.status_code == 303 and r.headers["location"] == expected, target
+
+
+def test_make_run_takes_in_filings_before_any_account_exists(tmp_path: Path) -> None:
+    """`make run` on a fresh machine (no account yet): the station says how to
+    make one, and the watcher still records what is dropped in the inbox."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "承诺书.docx").write_bytes((Path(__file__).parent / "data" / "samples" / "doc_0022.docx").read_bytes())
+    alone = subprocess.run([sys.executable, "-m", "pipeline", "serve", "--state", str(tmp_path / "state"), "--port", "0"],
+                           capture_output=True, text=True, timeout=60)
+    assert alone.returncode == 2 and "pipeline user add" in alone.stderr
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--watch", "--port", "0", "--inbox", str(inbox),
+                             "--outbox", str(tmp_path / "outbox"), "--state", str(tmp_path / "state")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PIPELINE_STABLE_SECONDS": "0.2"})
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and any(inbox.iterdir()):
+            time.sleep(0.3)
+        assert not any(inbox.iterdir()), "the watcher did not take the filing in"
+        assert list((tmp_path / "state" / "archive").rglob("*承诺书.docx"))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert "pipeline user add" in err

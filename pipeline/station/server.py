@@ -13,6 +13,7 @@ from ..errors import UsageError
 from ..settings import Settings
 
 log = logging.getLogger("pipeline")
+NO_ACCOUNT = "还没有任何账号：请先运行 `pipeline user add 姓名` 创建审核人员账号，否则无法登录审核工作站。"
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, watch: bool = False) -> None:
@@ -25,7 +26,10 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, watch: 
     from .app import create_app
 
     if not has_users(settings.state):
-        raise UsageError("还没有任何账号：请先运行 `pipeline user add 姓名` 创建审核人员账号。")
+        if not watch:
+            raise UsageError(NO_ACCOUNT)
+        # `make run` on a fresh machine: filings are still taken in; the station waits for an account
+        log.warning("%s 收件目录照常监视处理。", NO_ACCOUNT)
     # opened to the office network, the digest links by the machine's name
     shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
     settings = settings.model_copy(update={"station_url": f"http://{shown}:{port}"})
