@@ -70,10 +70,12 @@ def record_of(doc: Document, name: str, digest: str, received_on: dt.date, kind:
     if not doc.text().strip():
         return rejected_record(name, digest, received_on, "文件中没有可识别的文字（OCR 后仍为空）：请提交清晰的扫描件或原始电子文件。",
                                doc.ocr)
-    verdict = judge(doc)
-    kind = kind or verdict.kind
+    verdict = None
+    if kind is None:  # an officer's kind needs no classifying
+        verdict = judge(doc)
+        kind = verdict.kind
     fields, extra = extract_fields(doc, kind)
-    if kind == "unknown":
+    if kind == "unknown" and verdict is not None:
         extra = extra.model_copy(update={"unknown_reason": verdict.reason()})
     issues = validate(kind, fields, extra, received_on)
     evidence = locate(doc, kind, fields) if kind != "unknown" else {}

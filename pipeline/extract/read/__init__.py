@@ -44,6 +44,16 @@ OCR_THREADS_ENV = "PIPELINE_OCR_THREADS"  # threads per OCR engine (the worker p
 OCR_ENGINE_ENV = "PIPELINE_OCR_ENGINE"  # "onnxruntime" (default) or "openvino"
 
 
+def importable(module: str) -> bool:
+    """True when `module` imports (a reader's optional library is installed
+    and loads)."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
 def ocr_threads_asked() -> int:
     """The thread count PIPELINE_OCR_THREADS asks of an OCR engine; 0 when
     unset or not a number (onnxruntime then decides)."""

@@ -27,6 +27,7 @@ from typing import Any, Iterator, Optional
 
 from ...errors import LimitExceededError, UnreadableError
 from ...models import Document, Limits, Page, Signature
+from . import importable
 from .docx import check_zip
 from .ofd_geometry import OfdPage, page_objects
 
@@ -34,11 +35,7 @@ MM = 72 / 25.4  # points per millimetre
 
 
 def is_available() -> bool:
-    try:
-        import defusedxml  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importable("defusedxml")
 
 
 def read(path: Path, limits: Limits) -> Document:

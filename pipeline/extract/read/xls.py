@@ -12,17 +12,14 @@ from typing import Any, Optional
 
 from ...errors import LimitExceededError, UnreadableError
 from ...models import Block, Document, Limits, Page, Table
+from . import importable
 from .xlsx import MAX_CELLS, _text
 
 _NAMES = {".et": "WPS 表格（.et）"}
 
 
 def is_available() -> bool:
-    try:
-        import python_calamine  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importable("python_calamine")
 
 
 def read(path: Path, limits: Limits) -> Document:
