@@ -34,6 +34,7 @@ import numpy as np
 
 from ...errors import UnreadableError
 from . import OCR_ENGINE_ENV, ocr_engine_asked, ocr_threads_asked
+from .ocr_cache import cached
 from .scan_prep import MAX_SIDE
 
 # Text detection runs on a copy of the page at most this many pixels on its
@@ -226,8 +227,13 @@ def read_page(img: np.ndarray) -> tuple[list[np.ndarray], list[str], list[float]
     """Detection and recognition over a BGR page, the line classifier not
     applied: (quadrilaterals, texts, scores) of every non-empty box, whatever
     its score, in rapidocr's reading order; all empty when nothing is found."""
+    job = _detection_job(img.shape)
+    return cached(img, f"{runtime_name()}|{job}|{sorted(_job_params(job).items())}", functools.partial(_read, job))
+
+
+def _read(job: str, img: np.ndarray) -> tuple[list[np.ndarray], list[str], list[float]]:
     with ENGINE_LOCK:
-        out = engine(_detection_job(img.shape))(img, use_det=True, use_cls=False, use_rec=True)
+        out = engine(job)(img, use_det=True, use_cls=False, use_rec=True)
     quads, txts, scores = (getattr(out, k, None) for k in ("boxes", "txts", "scores"))
     if quads is None or txts is None or scores is None:
         return [], [], []
