@@ -1,13 +1,14 @@
 """The flow of a batch, top to bottom:
 
-    claim → read → record and archive → cross-check → documents → digest
+    claim → read → record and archive → resolve names → cross-check → documents → digest
 
 `run_batch` is the one function every command runs: the watcher and
 `process` with the files that are completely written in the inbox
 (`intake.InboxIntake`), `reprocess` with the archived originals
 (`intake.ArchiveIntake`). Reading happens in the worker pool (`pool.Reader`,
 which runs `flow.build_record` per file: read → classify → fields →
-validate). The output half (`make_outputs`: documents, receipts, the digest)
+validate). Names read by OCR are then resolved against the names on file
+(`resolve.py`: an OCR slip of a known agency is filed as that agency). The output half (`make_outputs`: documents, receipts, the digest)
 runs after the batch, in the watcher's background thread
 (`background.BackgroundOutputs`) so that intake never waits for LibreOffice.
 """
@@ -25,6 +26,7 @@ from .crosscheck import cross_issues
 from .intake import ArchiveIntake, Intake
 from .ledger import Ledger
 from .pool import Reader
+from .resolve import resolve_all
 from .settings import Settings
 from .supervision import people_in_two_agencies
 
@@ -43,16 +45,41 @@ class BatchResult(BaseModel):
 
 
 def run_batch(intake: Intake, reader: Reader, ledger: Ledger, publish: Optional[Publish] = None) -> BatchResult:
-    """One batch: claim → read → record and archive → cross-check → documents → digest."""
+    """One batch: claim → read → record and archive → resolve names → cross-check → documents → digest."""
     result = BatchResult()
     for job, records, seconds in reader.map(intake.jobs()):  # claim (as the pool has room) → read
         result.agencies |= intake.file(job, records, seconds)  # record in the ledger → archive
         result.filed.extend(r.sha256 for r in records)
         result.read += len(records)
+    if result.filed:
+        moved = resolve_names(ledger)                         # OCR slips taken as the names on file
+        result.agencies |= {r.agency_key for r in moved if r.agency_key} | {k for r in moved if (k := r.before)}
+        result.filed += [r.sha256 for r in moved if r.sha256 not in result.filed]  # their receipts move too
     refresh_cross_issues(ledger, result.agencies)             # cross-check each agency touched
     if publish is not None and (result.agencies or result.filed):
         publish(result.agencies, result.filed)                # documents → receipts → digest
     return result
+
+
+class Moved(BaseModel):
+    sha256: str
+    before: Optional[str]       # the agency key it had
+    agency_key: Optional[str]   # the agency key it has now
+
+
+def resolve_names(ledger: Ledger) -> list[Moved]:
+    """Resolve the names read by OCR of every record against the names on
+    file now (a record filed before the name it slipped from was known is
+    taken as it once it is); the records whose names changed."""
+    records = list(ledger.records())
+    found = resolve_all(records)
+    moved = []
+    for record in records:
+        if ledger.set_resolutions(record.sha256, found.get(record.sha256, [])):
+            after = ledger.record(record.sha256)
+            moved.append(Moved(sha256=record.sha256, before=record.agency_key,
+                               agency_key=after.agency_key if after else None))
+    return moved
 
 
 def refresh_cross_issues(ledger: Ledger, touched: set[str], as_of: Optional[dt.date] = None) -> None:
@@ -77,7 +104,7 @@ def make_outputs(settings: Settings, ledger: Ledger, agencies: set[str], filed: 
     """The output half of a batch: the documents of the agencies it touched,
     a receipt for each new filing, then the digest over the whole ledger."""
     from .digest import refresh_digest
-    from .generate.outputs import regenerate
+    from .generate.outputs import agency_folder, regenerate, retire
 
     records = list(ledger.records())
     groups = by_agency(records)
@@ -86,6 +113,7 @@ def make_outputs(settings: Settings, ledger: Ledger, agencies: set[str], filed: 
     regenerate(settings, [(who[key], groups[key]) for key in sorted(agencies) if key in groups],
                [(who.get(r.agency_key or ""), r, ledger.receipt_number(r.sha256, r.received_on.year))
                 for r in records if r.sha256 in new])
+    retire(settings, {agency_folder(settings.outbox, agency).name for agency in who.values()})
     refresh_digest(settings.outbox, records, dt.date.today(), settings.station_url)
 
 

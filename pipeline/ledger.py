@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from .correct.apply import effective
 from .errors import PipelineError
 from .models import Correction, FiledRecord, Issue, Record
+from .resolve import Resolution, apply
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -62,6 +63,10 @@ CREATE TRIGGER IF NOT EXISTS corrections_no_update BEFORE UPDATE ON corrections
 BEGIN SELECT RAISE(ABORT, 'corrections are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS corrections_no_delete BEFORE DELETE ON corrections
 BEGIN SELECT RAISE(ABORT, 'corrections are append-only'); END;
+CREATE TABLE IF NOT EXISTS names (             -- names read by OCR taken as names on file (resolve.py)
+    sha256 TEXT PRIMARY KEY,
+    resolutions TEXT NOT NULL                 -- JSON: list of Resolution
+);
 CREATE TABLE IF NOT EXISTS receipts (          -- receipt numbers: year and sequence, unique in the ledger
     sha256 TEXT PRIMARY KEY,
     year INTEGER NOT NULL,
@@ -140,7 +145,7 @@ class Ledger:
     # ------------------------------------------------------------ claims
     def get(self, sha: str) -> Optional[Entry]:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM files WHERE sha256 = ?", (sha,)).fetchone()
-        return _entry(row, self.corrections(sha)) if row else None
+        return _entry(row, self.corrections(sha), self.resolutions(sha)) if row else None
 
     def claim(self, sha: str, source: str, received_on: dt.date) -> bool:
         """Claim a content for reading. False when it is already done (a
@@ -182,6 +187,26 @@ class Ledger:
             self.db.execute("UPDATE files SET record = ?, kind = ?, status = ?, agency = ?, done_at = ? WHERE sha256 = ?",
                             (_record_json(record), record.kind, record.status, record.agency_key, _now(), sha))
             self._refresh(sha)
+
+    # ------------------------------------------------------------ names
+    def resolutions(self, sha: str) -> list[Resolution]:
+        row = self.db.execute("SELECT resolutions FROM names WHERE sha256 = ?", (sha,)).fetchone()
+        return _resolutions(row[0]) if row else []
+
+    def set_resolutions(self, sha: str, resolutions: list[Resolution]) -> bool:
+        """Keep how a record's names resolve against the names on file; True when that changed."""
+        text = json.dumps([r.model_dump(mode="json") for r in resolutions], ensure_ascii=False)
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            row = self.db.execute("SELECT resolutions FROM names WHERE sha256 = ?", (sha,)).fetchone()
+            if (row[0] if row else "[]") == text:
+                return False
+            if resolutions:
+                self.db.execute("INSERT OR REPLACE INTO names (sha256, resolutions) VALUES (?, ?)", (sha, text))
+            else:
+                self.db.execute("DELETE FROM names WHERE sha256 = ?", (sha,))
+            self._refresh(sha)
+        return True
 
     # ------------------------------------------------------------ corrections
     def corrections(self, sha: str) -> list[Correction]:
@@ -259,8 +284,9 @@ class Ledger:
         fixes: dict[str, list[Correction]] = {}
         for c in self.db.execute("SELECT sha256, field, old, new, by, at, reason FROM corrections ORDER BY id"):
             fixes.setdefault(c[0], []).append(_correction(c))
+        names = {sha: _resolutions(text) for sha, text in self.db.execute("SELECT sha256, resolutions FROM names")}
         for row in self.db.execute(sql + " ORDER BY claimed_at, sha256", args).fetchall():
-            yield _entry(row, fixes.get(row[0], []))
+            yield _entry(row, fixes.get(row[0], []), names.get(row[0], []))
 
     def records(self, agency: Optional[str] = None, kind: Optional[str] = None) -> Iterator[FiledRecord]:
         """The records on file (of one agency key, of one kind), oldest claim first."""
@@ -274,7 +300,7 @@ class Ledger:
 
     def unfinished(self) -> list[Entry]:
         rows = self.db.execute(f"SELECT {_COLUMNS} FROM files WHERE state = 'claimed' OR archived = 0").fetchall()
-        return [_entry(r, self.corrections(r[0])) for r in rows]
+        return [_entry(r, self.corrections(r[0]), self.resolutions(r[0])) for r in rows]
 
     def counts(self) -> list[tuple[str, str, int]]:
         rows = self.db.execute("SELECT kind, status, COUNT(*) FROM files WHERE state = 'done' GROUP BY kind, status "
@@ -304,7 +330,11 @@ def _correction(row: tuple[Any, ...]) -> Correction:
                       by=by, at=dt.datetime.fromisoformat(at), reason=reason)
 
 
-def _entry(row: tuple[Any, ...], corrections: list[Correction]) -> Entry:
+def _resolutions(text: str) -> list[Resolution]:
+    return [Resolution.model_validate(r) for r in json.loads(text)]
+
+
+def _entry(row: tuple[Any, ...], corrections: list[Correction], names: list[Resolution]) -> Entry:
     sha, source, state, received_on, archive, archived, record, cross, folder = row
     received = dt.date.fromisoformat(received_on)
     filed = None
@@ -312,6 +342,6 @@ def _entry(row: tuple[Any, ...], corrections: list[Correction]) -> Entry:
         data = json.loads(record)
         data.update(received_on=received, archive=archive, folder=folder or data.get("folder"),
                     cross_issues=json.loads(cross or "[]"))
-        filed = effective(FiledRecord.model_validate(data), corrections)
+        filed = effective(apply(FiledRecord.model_validate(data), names), corrections)
     return Entry(sha256=sha, source=source, state=state, received_on=received, archive=archive,
                  archived=bool(archived), record=filed)

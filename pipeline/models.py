@@ -291,6 +291,8 @@ class FiledRecord(Record):
     folder: Optional[str] = None
     cross_issues: list[Issue] = Field(default_factory=list)
     corrections: list[Correction] = Field(default_factory=list)
+    # field -> the name as the page showed it, where the ledger took it as a name on file (resolve.py)
+    names_read: dict[str, str] = Field(default_factory=dict)
 
     @property
     def version(self) -> int:

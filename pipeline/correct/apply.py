@@ -21,8 +21,8 @@ from ..models import FIELDS_BY_KIND, Correction, Extraction, Fields, FiledRecord
 from ..validate import status_of, validate
 from .values import STATUS_FIELDS, canonical, field_model
 
-# what extraction knows besides the fields: kept on a field nobody corrected
-KEPT_CODES = {"AMOUNT_MISMATCH", "LOW_CONFIDENCE"}
+# what extraction (and name resolution) knows besides the fields: kept on a field nobody corrected
+KEPT_CODES = {"AMOUNT_MISMATCH", "LOW_CONFIDENCE", "NAME_RESOLVED"}
 
 
 def latest_per_field(corrections: list[Correction]) -> dict[str, Correction]:

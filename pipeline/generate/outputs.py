@@ -266,3 +266,44 @@ def _bundles(bundles: list[tuple[Path, list[Path]]], cache: Path) -> None:
             bundle(pdf, parts, target)
         except Exception as exc:  # a bundle that cannot be made never blocks the documents
             log.warning("备案材料合订本未生成（%s）：%s", report.name, exc)
+
+
+# what the pipeline makes in an agency's folder besides the documents in the index
+_MADE = ("回执/*.txt", "回执/*.docx", "回执/*.pdf", "备案材料*.pdf", "*.pdf")
+
+
+def retire(settings: Settings, live: set[str]) -> list[Path]:
+    """The folders of agencies that no longer exist (a name that turned out
+    to be an OCR slip of a known agency, its filings now filed under that
+    agency): what the pipeline made there is removed, then the folder once
+    empty; anything else a person put there stays. `live`: the folder names
+    of the agencies on file. Answers the folders emptied."""
+    outbox = settings.outbox
+    keep = live | {safe_name(UNNAMED), settings.review.name}
+    stale = [p for p in outbox.iterdir() if p.is_dir() and not p.is_symlink() and p.name not in keep] \
+        if outbox.is_dir() else []
+    if not stale:
+        return []
+    index = OutputIndex(settings.state / "outputs.json", settings.forms)
+    names = {p.name for p in stale}
+    for key in list(index.hashes):
+        path = Path(key)
+        if path.parent.name in names and path.parent.parent.resolve() == outbox.resolve():
+            path.unlink(missing_ok=True)
+            del index.hashes[key]
+    index.save()
+    gone = []
+    for folder in stale:
+        for pattern in _MADE:
+            for made in folder.glob(pattern):
+                if made.is_file() and not made.is_symlink():
+                    made.unlink()
+        for sub in (folder / "回执", folder):
+            try:
+                sub.rmdir()
+            except OSError:
+                continue
+        if not folder.exists():
+            gone.append(folder)
+            log.info("机构“%s”的材料已归入台账中的已知机构，删除其输出目录。", folder.name)
+    return gone
