@@ -1,6 +1,7 @@
 """Replay a corpus in the order it arrived, run by hand (not part of the suite):
 
-    PIPELINE_OCR_CACHE=/work/ocr-cache .venv/bin/python bench/replay_corpus.py ../shared/corpus-dev [--pdf] [--keep DIR]
+    PIPELINE_OCR_CACHE=/work/ocr-cache .venv/bin/python bench/replay_corpus.py ../shared/corpus-dev \
+        [--pdf] [--keep DIR] [--project DIR]
 
 For each received-on day of the corpus's `truth.json` (in date order), the
 files received that day are copied into a fresh inbox and
@@ -10,6 +11,8 @@ lists the agency folders of the outbox beside the truth's agencies: folders
 of no real agency (phantoms, such as an OCR slip of a known name) and real
 agencies without a folder. Documents are made without PDFs unless `--pdf`
 (LibreOffice is hidden from the pipeline's PATH): the folders are the same.
+`--project DIR` runs the `pipeline` package of another checkout (an older
+commit, for a figure before a change) with this worktree's environment.
 """
 
 from __future__ import annotations
@@ -46,12 +49,11 @@ def real_agencies(corpus: Path) -> set[str]:
     return {safe_name(n) for e in truth.values() if (n := (e.get("fields") or {}).get("agency_name"))}
 
 
-def replay(corpus: Path, work: Path, pdf: bool) -> float:
+def replay(corpus: Path, work: Path, pdf: bool, project: Path) -> float:
     """Run the days one by one; the seconds it took."""
-    env = dict(os.environ)
+    env = dict(os.environ, PYTHONPATH=str(project))
     if not pdf:  # no soffice on the PATH: Word documents only
         env["PATH"] = str(ROOT / ".venv" / "bin")
-    exe = ROOT / ".venv" / "bin" / "pipeline"
     started = time.monotonic()
     for day, names in by_day(corpus).items():
         inbox = work / "inbox"
@@ -59,10 +61,10 @@ def replay(corpus: Path, work: Path, pdf: bool) -> float:
         inbox.mkdir(parents=True)
         for name in names:
             shutil.copy2(corpus / name, inbox / name)
-        cmd = [str(exe), "process", "--inbox", str(inbox), "--outbox", str(work / "outbox"),
+        cmd = [str(ROOT / ".venv" / "bin" / "python"), "-m", "pipeline", "process", "--inbox", str(inbox), "--outbox", str(work / "outbox"),
                "--state", str(work / "state"), "--received-on", day]
         t0 = time.monotonic()
-        run = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        run = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=project)
         print(f"{day}: {len(names)} files, {time.monotonic() - t0:.1f} s, exit {run.returncode}", flush=True)
         if run.returncode:
             print(run.stderr[-2000:], file=sys.stderr)
@@ -77,13 +79,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("corpus", type=Path)
     ap.add_argument("--pdf", action="store_true", help="make PDFs too (slow)")
+    ap.add_argument("--project", type=Path, default=ROOT, help="the checkout whose pipeline package runs")
     ap.add_argument("--keep", type=Path, help="replay into this folder and keep it (default: a temporary one)")
     args = ap.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="replay-"))
     if args.keep:
         shutil.rmtree(work, ignore_errors=True)
     try:
-        seconds = replay(args.corpus.resolve(), work, args.pdf)
+        seconds = replay(args.corpus.resolve(), work, args.pdf, args.project.resolve())
         made, real = folders(work / "outbox"), real_agencies(args.corpus)
         print(f"\nreplay of {args.corpus}: {seconds:.0f} s")
         print(f"outbox agency folders: {len(made)}   real agencies: {len(real)}")

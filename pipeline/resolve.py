@@ -66,10 +66,10 @@ def resolve_all(records: list[FiledRecord]) -> dict[str, list[Resolution]]:
     pools: dict[bool, dict[str, list[_Reading]]] = {True: defaultdict(list), False: defaultdict(list)}
     for one in readings:
         pools[one.field == AGENCY][one.key].append(one)
-    files = {kind: {key: _OnFile.of(group) for key, group in pool.items()} for kind, pool in pools.items()}
+    books = {kind: _Book(pool) for kind, pool in pools.items()}
     out: dict[str, list[Resolution]] = defaultdict(list)
     for one in readings:
-        if one.resolvable and (found := _resolve(one, files[one.field == AGENCY])) is not None:
+        if one.resolvable and (found := books[one.field == AGENCY].resolve(one)) is not None:
             out[one.sha].append(found)
     return dict(out)
 
@@ -88,23 +88,49 @@ class _OnFile(BaseModel):
         return cls(tier=best.tier, count=len(group), shas={o.sha for o in group}, shown=best.text)
 
 
-def _resolve(one: _Reading, on_file: dict[str, _OnFile]) -> Optional[Resolution]:
-    mine = on_file[one.key]
-    if mine.tier <= 1:
-        return None  # read the same from a text layer or corrected by an officer: the name as written
-    near: list[tuple[int, str]] = []
-    for key, name in on_file.items():
-        if key == one.key or abs(len(key) - len(one.key)) > _JUNK_TAIL or name.shas == {one.sha}:
-            continue
-        if (name.tier, -name.count) < (mine.tier, -mine.count) and _close(one.key, key, one.conf):
-            near.append((name.tier, name.shown))
-    if not near:
-        return None
-    top = min(t for t, _ in near)
-    names = sorted({shown for t, shown in near if t == top})
-    if len(names) == 1:
-        return Resolution(field=one.field, read=one.text, taken=names[0])
-    return Resolution(field=one.field, read=one.text, near=names)
+class _Book:
+    """The names on file of one sort (agencies or clients), indexed so that
+    the names one edit away from a reading are found without a scan."""
+
+    def __init__(self, pool: dict[str, list[_Reading]]) -> None:
+        self.names = {key: _OnFile.of(group) for key, group in pool.items()}
+        self.masked: dict[str, list[str]] = defaultdict(list)   # one character masked -> names
+        self.shorter: dict[str, list[str]] = defaultdict(list)  # one character dropped -> names
+        for key in self.names:
+            for i in range(len(key)):
+                self.masked[key[:i] + "\0" + key[i + 1:]].append(key)
+                self.shorter[key[:i] + key[i + 1:]].append(key)
+
+    def _near(self, key: str, unsure: bool) -> set[str]:
+        """Names on file that may be one slip away from `key` (checked by `_close`)."""
+        found = set(self.shorter.get(key, ()))
+        for i in range(len(key)):
+            found.update(self.masked.get(key[:i] + "\0" + key[i + 1:], ()))
+            found.add(key[:i] + key[i + 1:])
+        found.update(key[:-t] for t in range(1, _JUNK_TAIL + 1))
+        if unsure:  # two characters: only on an unsure line, so a scan of names of the same length is rare
+            found.update(k for k in self.names if len(k) == len(key))
+        return {k for k in found if k in self.names and k != key}
+
+    def resolve(self, one: _Reading) -> Optional[Resolution]:
+        mine = self.names[one.key]
+        if mine.tier <= 1:
+            return None  # read the same from a text layer or corrected by an officer: the name as written
+        unsure = one.conf is not None and one.conf < CONFIDENT
+        near: list[tuple[int, str]] = []
+        for key in self._near(one.key, unsure):
+            name = self.names[key]
+            if name.shas == {one.sha}:
+                continue
+            if (name.tier, -name.count) < (mine.tier, -mine.count) and _close(one.key, key, one.conf):
+                near.append((name.tier, name.shown))
+        if not near:
+            return None
+        top = min(t for t, _ in near)
+        names = sorted({shown for t, shown in near if t == top})
+        if len(names) == 1:
+            return Resolution(field=one.field, read=one.text, taken=names[0])
+        return Resolution(field=one.field, read=one.text, near=names)
 
 
 def _close(read: str, known: str, conf: Optional[float]) -> bool:
