@@ -46,7 +46,7 @@ def _font() -> Any:
                 break
         faces = [f for f in faces if _draws_chinese(f)]
         if faces:
-            return next((f for f in faces if "SC" in " ".join(f.getname())), faces[0])
+            return next((f for f in faces if "SC" in " ".join(map(str, f.getname()))), faces[0])
     return None
 
 
