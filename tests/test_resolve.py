@@ -156,3 +156,28 @@ def test_an_officers_correction_wins_over_resolution(tmp_path: Path) -> None:
         assert sorted(ledger.agencies()) == sorted([JIAAN, "江苏住安科技有限公司"])
     finally:
         ledger.close()
+
+
+def test_the_folder_of_an_agency_that_turned_out_a_slip_is_retired(tmp_path: Path) -> None:
+    from pipeline.generate.outputs import OutputIndex, retire
+    from pipeline.settings import Settings
+
+    settings = Settings(inbox=tmp_path / "inbox", outbox=tmp_path / "outbox", state=tmp_path / "state")
+    slip, real, mine = (settings.outbox / n for n in (JIAAN_SLIP, JIAAN, "江苏住安旧资料"))
+    for folder in (slip, real):
+        (folder / "回执").mkdir(parents=True)
+        (folder / "工作报表-2021年上半年.docx").write_bytes(b"docx")
+        (folder / "工作报表-2021年上半年.pdf").write_bytes(b"pdf")
+        (folder / "回执" / "2021-03-01-a4.pdf.txt").write_text("回执", encoding="utf-8")
+    (mine / "说明.txt").parent.mkdir(parents=True)
+    (mine / "说明.txt").write_text("科员自己放的", encoding="utf-8")
+    (mine / "扫描.pdf").write_bytes(b"pdf")
+    (slip / "备注.txt").write_text("科员自己放的", encoding="utf-8")
+    index = OutputIndex(settings.state / "outputs.json", settings.forms)
+    index.hashes = {str(f / "工作报表-2021年上半年.docx"): "x" for f in (slip, real)}
+    index.save()
+    retire(settings, {JIAAN})
+    assert (real / "工作报表-2021年上半年.docx").is_file() and (real / "回执" / "2021-03-01-a4.pdf.txt").is_file()
+    assert sorted(p.name for p in slip.rglob("*")) == ["备注.txt"]  # what a person put there stays
+    assert (mine / "说明.txt").is_file() and (mine / "扫描.pdf").is_file()
+    assert list(OutputIndex(settings.state / "outputs.json", settings.forms).hashes) == [str(real / "工作报表-2021年上半年.docx")]

@@ -269,7 +269,7 @@ def _bundles(bundles: list[tuple[Path, list[Path]]], cache: Path) -> None:
 
 
 # what the pipeline makes in an agency's folder besides the documents in the index
-_MADE = ("回执/*.txt", "回执/*.docx", "回执/*.pdf", "备案材料*.pdf", "*.pdf")
+_MADE = ("回执/????-??-??-*.txt", "回执/????-??-??-*.docx", "回执/????-??-??-*.pdf", "备案材料-*.pdf")
 
 
 def retire(settings: Settings, live: set[str]) -> list[Path]:
@@ -286,14 +286,17 @@ def retire(settings: Settings, live: set[str]) -> list[Path]:
         return []
     index = OutputIndex(settings.state / "outputs.json", settings.forms)
     names = {p.name for p in stale}
+    ours: set[str] = set()  # folders the pipeline made: documents in its index, or receipts
     for key in list(index.hashes):
         path = Path(key)
         if path.parent.name in names and path.parent.parent.resolve() == outbox.resolve():
             path.unlink(missing_ok=True)
+            path.with_suffix(".pdf").unlink(missing_ok=True)
             del index.hashes[key]
+            ours.add(path.parent.name)
     index.save()
     gone = []
-    for folder in stale:
+    for folder in (p for p in stale if p.name in ours or (p / "回执").is_dir()):
         for pattern in _MADE:
             for made in folder.glob(pattern):
                 if made.is_file() and not made.is_symlink():
