@@ -12,9 +12,11 @@ answer depends on what is on file and not on the order things came in
   filings read a name, the better it is attested).
 - A name read by OCR is taken as a better-attested name on file when it is
   that name with a trailing fragment of its own ending (`…有限公司 限公司`),
-  one character added or dropped, or one character replaced by one of like
-  shape (住/佳; `glyphs.alike`) or read with low confidence; two characters
-  only when both are alike and the reading was unsure. Names that differ by
+  its last character dropped or one added at the end, one character
+  replaced by one of like shape (住/佳; `glyphs.alike`), or, on a line read
+  with low confidence, any one character changed, added or dropped, or two
+  replaced by look-alikes. A name written two ways with a clear reading
+  (常州精工 / 常州市精工) is kept as written. Names that differ by
   a word (弘毅安全技术服务 / 弘毅环境安全技术) or by one unlike character read
   clearly (江苏达安 / 江苏鼎安) are different agencies and stay apart.
 - Close to two names on file: kept as read, with `LOW_CONFIDENCE` naming both.
@@ -139,9 +141,9 @@ def _close(read: str, known: str, conf: Optional[float]) -> bool:
     if read.startswith(known):
         tail = read[len(known):]
         return len(tail) <= _JUNK_TAIL and known.endswith(tail) or (len(tail) == 1 and unsure)
-    if abs(len(read) - len(known)) == 1:
+    if abs(len(read) - len(known)) == 1:  # a character dropped or added: at the end, or on an unsure line
         short, long = sorted((read, known), key=len)
-        return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+        return long[:-1] == short or (unsure and any(long[:i] + long[i + 1:] == short for i in range(len(long))))
     if len(read) != len(known):
         return False
     pairs = [(a, b) for a, b in zip(read, known) if a != b]

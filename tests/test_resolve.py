@@ -89,8 +89,13 @@ def test_a_fragment_of_the_ending_read_again_is_dropped() -> None:
 
 
 def test_a_dropped_character_is_restored() -> None:
-    records = [letter("a", JIAAN), contract("b", "江苏佳安环境安全技术有限司")]
-    assert taken(records, "b") == JIAAN
+    records = [letter("a", JIAAN), contract("b", "江苏佳安环境安全技术有限公"), contract("c", "江苏佳安环境安全技术有限司", 0.6)]
+    assert taken(records, "b") == JIAAN and taken(records, "c") == JIAAN
+
+
+def test_a_name_written_another_way_and_read_clearly_is_kept_as_written() -> None:
+    records = [letter("a", "常州市精工涂装有限公司"), contract("b", "常州精工涂装有限公司")]
+    assert resolve_all(records) == {}
 
 
 def test_names_from_a_text_layer_are_never_resolved() -> None:
