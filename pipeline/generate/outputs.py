@@ -284,23 +284,13 @@ def retire(settings: Settings, live: set[str]) -> list[Path]:
         if outbox.is_dir() else []
     if not stale:
         return []
-    index = OutputIndex(settings.state / "outputs.json", settings.forms)
-    names = {p.name for p in stale}
-    ours: set[str] = set()  # folders the pipeline made: documents in its index, or receipts
-    for key in list(index.hashes):
-        path = Path(key)
-        if path.parent.name in names and path.parent.parent.resolve() == outbox.resolve():
-            path.unlink(missing_ok=True)
-            path.with_suffix(".pdf").unlink(missing_ok=True)
-            del index.hashes[key]
-            ours.add(path.parent.name)
-    index.save()
+    ours = _drop_indexed(settings, {p.name for p in stale})
     gone = []
     for folder in (p for p in stale if p.name in ours or (p / "回执").is_dir()):
         for pattern in _MADE:
-            for made in folder.glob(pattern):
-                if made.is_file() and not made.is_symlink():
-                    made.unlink()
+            for path in folder.glob(pattern):
+                if path.is_file() and not path.is_symlink():
+                    path.unlink()
         for sub in (folder / "回执", folder):
             try:
                 sub.rmdir()
@@ -310,3 +300,20 @@ def retire(settings: Settings, live: set[str]) -> list[Path]:
             gone.append(folder)
             log.info("机构“%s”的材料已归入台账中的已知机构，删除其输出目录。", folder.name)
     return gone
+
+
+def _drop_indexed(settings: Settings, names: set[str]) -> set[str]:
+    """Remove the documents (and their PDFs) the index says the pipeline
+    rendered in these folders; the folders that held some."""
+    index = OutputIndex(settings.state / "outputs.json", settings.forms)
+    ours: set[str] = set()
+    for key in list(index.hashes):
+        folder = Path(key).parent.name  # by name: the outbox may have been moved since
+        if folder in names:
+            made = settings.outbox / folder / Path(key).name
+            made.unlink(missing_ok=True)
+            made.with_suffix(".pdf").unlink(missing_ok=True)
+            del index.hashes[key]
+            ours.add(folder)
+    index.save()
+    return ours
