@@ -72,10 +72,11 @@ def resolve_names(ledger: Ledger) -> list[Moved]:
     file now (a record filed before the name it slipped from was known is
     taken as it once it is); the records whose names changed."""
     records = list(ledger.records())
-    found = resolve_all(records)
+    found, stored = resolve_all(records), ledger.all_resolutions()
     moved = []
     for record in records:
-        if ledger.set_resolutions(record.sha256, found.get(record.sha256, [])):
+        now = found.get(record.sha256, [])
+        if now != stored.get(record.sha256, []) and ledger.set_resolutions(record.sha256, now):
             after = ledger.record(record.sha256)
             moved.append(Moved(sha256=record.sha256, before=record.agency_key,
                                agency_key=after.agency_key if after else None))

@@ -193,6 +193,10 @@ class Ledger:
         row = self.db.execute("SELECT resolutions FROM names WHERE sha256 = ?", (sha,)).fetchone()
         return _resolutions(row[0]) if row else []
 
+    def all_resolutions(self) -> dict[str, list[Resolution]]:
+        """sha256 -> how its names resolve, for every record that has any."""
+        return {sha: _resolutions(text) for sha, text in self.db.execute("SELECT sha256, resolutions FROM names")}
+
     def set_resolutions(self, sha: str, resolutions: list[Resolution]) -> bool:
         """Keep how a record's names resolve against the names on file; True when that changed."""
         text = json.dumps([r.model_dump(mode="json") for r in resolutions], ensure_ascii=False)
@@ -284,7 +288,7 @@ class Ledger:
         fixes: dict[str, list[Correction]] = {}
         for c in self.db.execute("SELECT sha256, field, old, new, by, at, reason FROM corrections ORDER BY id"):
             fixes.setdefault(c[0], []).append(_correction(c))
-        names = {sha: _resolutions(text) for sha, text in self.db.execute("SELECT sha256, resolutions FROM names")}
+        names = self.all_resolutions()
         for row in self.db.execute(sql + " ORDER BY claimed_at, sha256", args).fetchall():
             yield _entry(row, fixes.get(row[0], []), names.get(row[0], []))
 
