@@ -40,7 +40,8 @@ def build_record(path: Path, received_on: dt.date | None = None, limits: Limits 
 
         issues += low_confidence(doc, fields)
     return Record(source=name, sha256=digest, kind=kind, fields=fields, issues=issues,
-                  status=status_of(kind, issues), ocr=doc.ocr, received_on=received_on)
+                  status=status_of(kind, issues), ocr=doc.ocr, received_on=received_on,
+                  text=doc.text(), layer=doc.text_layer())
 
 
 def rejected_record(name: str, digest: str, received_on: dt.date, reason: str, ocr: bool = False) -> Record:

@@ -29,6 +29,7 @@ from .logs import log_event
 from .models import STATUS_ZH, Record
 from .names import safe_name
 from .pool import Job, cost_order
+from .searchable import make_searchable, searchable_path
 from .settings import Settings
 
 log = logging.getLogger("pipeline")
@@ -81,6 +82,7 @@ class InboxIntake:
         self.ledger.complete(job.sha256, record, str(archive), folder_hint(job.path, self.settings.inbox))
         move(job.path, archive)
         self.ledger.mark_archived(job.sha256)
+        file_searchable(self.ledger, job.sha256, archive, record)
         if record.status != "accepted":
             self._review_copy(archive, job.name, record)
         log_event(log, file=job.name, kind=record.kind, status=record.status, ms=round(seconds * 1000))
@@ -167,6 +169,10 @@ class ArchiveIntake:
     def file(self, job: Job, record: Record, seconds: float) -> set[str]:
         old = self.before.pop(job.sha256, None)
         self.ledger.update_record(job.sha256, record)
+        entry = self.ledger.get(job.sha256)
+        if entry is None or entry.record is None or not entry.record.searchable \
+                or not Path(entry.record.searchable).exists():
+            file_searchable(self.ledger, job.sha256, job.path, record)
         self.done += 1
         if self.progress:
             self.progress(self.done, len(self.todo))
@@ -174,6 +180,20 @@ class ArchiveIntake:
 
 
 # ------------------------------------------------------------ files on disk
+def file_searchable(ledger: Ledger, sha: str, archive: Path, record: Record) -> None:
+    """The searchable PDF of a scanned original, beside it in the archive,
+    noted in the ledger. A failure is logged and left for `reprocess`: the
+    record and the original are already safe."""
+    if not record.layer:
+        return
+    try:
+        made = make_searchable(archive, record.layer, searchable_path(archive))
+    except Exception as exc:  # a PDF pikepdf cannot rewrite, a full disk: the filing itself stands
+        log.warning("%s 的可检索 PDF 未能生成（%s），可稍后运行 pipeline reprocess 补做。", record.source, exc)
+        return
+    ledger.set_searchable(sha, str(made))
+
+
 def _unique(path: Path) -> Path:
     candidate, n = path, 1
     while candidate.exists():

@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS files (
     agency TEXT,
     record TEXT,                      -- the record as JSON (per-document issues only)
     cross_issues TEXT NOT NULL DEFAULT '[]',
-    folder TEXT                       -- the inbox subfolder it was dropped in
+    folder TEXT,                      -- the inbox subfolder it was dropped in
+    searchable TEXT                   -- the searchable PDF beside a scanned original
 );
 CREATE TABLE IF NOT EXISTS drops (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -47,7 +48,7 @@ CREATE TABLE IF NOT EXISTS drops (
 );
 CREATE INDEX IF NOT EXISTS files_agency ON files(agency);
 """
-_COLUMNS = "sha256, source, state, received_on, archive, archived, record, cross_issues, folder"
+_COLUMNS = "sha256, source, state, received_on, archive, archived, record, cross_issues, folder, searchable"
 
 
 class StateLockedError(PipelineError):
@@ -94,10 +95,11 @@ class Ledger:
         self._migrate()
 
     def _migrate(self) -> None:
-        """Ledgers written before the folder had a column of its own."""
+        """Ledgers written before the folder and the searchable PDF had columns of their own."""
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(files)")}
-        if "folder" not in columns:
-            self.db.execute("ALTER TABLE files ADD COLUMN folder TEXT")
+        for column in ("folder", "searchable"):
+            if column not in columns:
+                self.db.execute(f"ALTER TABLE files ADD COLUMN {column} TEXT")
 
     def close(self) -> None:
         self.db.close()
@@ -146,6 +148,9 @@ class Ledger:
         """A new extraction of a content on file (reprocess)."""
         self.db.execute("UPDATE files SET record = ?, kind = ?, status = ?, agency = ?, done_at = ? WHERE sha256 = ?",
                         (_record_json(record), record.kind, record.status, record.agency_key, _now(), sha))
+
+    def set_searchable(self, sha: str, path: Optional[str]) -> None:
+        self.db.execute("UPDATE files SET searchable = ? WHERE sha256 = ?", (path, sha))
 
     def set_cross_issues(self, sha: str, issues: list[Issue]) -> None:
         self.db.execute("UPDATE files SET cross_issues = ? WHERE sha256 = ?",
@@ -198,13 +203,13 @@ def _record_json(record: Record) -> str:
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:
-    sha, source, state, received_on, archive, archived, record, cross, folder = row
+    sha, source, state, received_on, archive, archived, record, cross, folder, searchable = row
     received = dt.date.fromisoformat(received_on)
     filed = None
     if record:
         data = json.loads(record)
         data.update(received_on=received, archive=archive, folder=folder or data.get("folder"),
-                    cross_issues=json.loads(cross or "[]"))
+                    cross_issues=json.loads(cross or "[]"), searchable=searchable)
         filed = FiledRecord.model_validate(data)
     return Entry(sha256=sha, source=source, state=state, received_on=received, archive=archive,
                  archived=bool(archived), record=filed)

@@ -29,6 +29,8 @@ FORBIDDEN: dict[str, list[str]] = {
     "pipeline.agencies": STAGES,
     "pipeline.atomic": STAGES,
     "pipeline.settings": STAGES,
+    "pipeline.pdfa": STAGES,          # PDF/A marks and checks: below every stage
+    "pipeline.searchable": STAGES,    # the searchable PDF of a scan, made from a record's words by the intake
     "pipeline.extract": ABOVE_EXTRACT,
     "pipeline.validate": [s for s in ABOVE_EXTRACT if s not in ("pipeline.validate",)] + ["pipeline.extract"],
     "pipeline.crosscheck": ["pipeline.ledger", "pipeline.intake", "pipeline.batch", "pipeline.background",

@@ -43,7 +43,7 @@ import numpy as np
 from PIL import Image
 
 from ...errors import LimitExceededError, UnreadableError
-from ...models import Block, Limits, Page
+from ...models import Block, Limits, Page, Word
 from ...text import clean
 from .ocr_engine import (  # noqa: F401  (_ENGINES, _make_engine, model_files: used by the tests)
     _ENGINES,
@@ -58,7 +58,17 @@ from .ocr_engine import (  # noqa: F401  (_ENGINES, _make_engine, model_files: u
     read_page,
 )
 from .ocr_layout import _Box, find_tables, layout  # noqa: F401  (find_tables: used by the tests)
-from .scan_prep import MAX_SIDE, _to_rgb, estimate_skew, normalised_gray, preprocess, rotate  # noqa: F401
+from .scan_prep import (  # noqa: F401
+    MAX_SIDE,
+    _to_rgb,
+    estimate_skew,
+    normalised_gray,
+    preprocess,
+    preprocess_mapped,
+    quarter_turn_map,
+    rotate,
+    rotation_map,
+)
 
 
 # --------------------------------------------------------------------------- public
@@ -71,8 +81,8 @@ def ocr_image(img: Image.Image, limits: Limits, *, suppress_seals: bool = True) 
         )
     engine()  # made before the image work: it sets how many threads OpenCV may use
     rgb = _to_rgb(img)
-    gray = preprocess(rgb, suppress_seals=suppress_seals)
-    return _ocr_gray(gray)
+    gray, geometry = preprocess_mapped(rgb, suppress_seals=suppress_seals)
+    return _ocr_gray(gray, geometry, rgb.shape)
 
 
 def ocr_pdf_pages(path: Path, indices: list[int], limits: Limits) -> list[Page]:
@@ -226,21 +236,40 @@ def _page_turn(img: np.ndarray, quads: list[np.ndarray]) -> int:
     return 0
 
 
-def _ocr_gray(gray: np.ndarray) -> Page:
+def _ocr_gray(gray: np.ndarray, geometry: np.ndarray | None = None, shape: tuple[int, ...] | None = None) -> Page:
     """OCR a preprocessed page; a page lying on its side or upside down is
-    turned and read once more."""
+    turned and read once more. `geometry` maps the original image (of
+    `shape`) to `gray`: the words read are put back on the original."""
+    geometry = np.eye(3) if geometry is None else geometry
     first = run_rapidocr(gray)
     result = first
     if first.turn:
         turned = np.ascontiguousarray(np.rot90(gray, first.turn))
+        turn_map = quarter_turn_map(gray.shape, first.turn)
         if first.turn in (1, 3):  # the skew measured on the page's side meant nothing
             skew = estimate_skew(turned)
             if abs(skew) >= 0.1:
+                turn_map = rotation_map(turned.shape, -skew) @ turn_map
                 turned = rotate(turned, -skew)
         second = run_rapidocr(turned)
         if second.turn == 0 and len(second.boxes) >= 0.5 * len(first.boxes):
-            gray, result = turned, second
-    return Page(blocks=[Block(line=ln) for ln in layout(gray, result.boxes)], ocr=True)
+            gray, result, geometry = turned, second, turn_map @ geometry
+    words = _words(result.boxes, geometry, shape or gray.shape)
+    return Page(blocks=[Block(line=ln) for ln in layout(gray, result.boxes)], ocr=True, words=words)
+
+
+def _words(boxes: list[_Box], geometry: np.ndarray, shape: tuple[int, ...]) -> list[Word]:
+    """Each box's corners on the original image, as fractions of its size."""
+    if not boxes:
+        return []
+    h, w = shape[:2]
+    back = np.linalg.inv(geometry)
+    corners = np.array([[[b.x0, b.y0], [b.x1, b.y0], [b.x1, b.y1], [b.x0, b.y1]] for b in boxes], float)
+    ones = np.ones(corners.shape[:2] + (1,))
+    mapped = np.concatenate([corners, ones], axis=2) @ back.T
+    points = mapped[..., :2] / mapped[..., 2:3] / np.array([w, h], float)
+    return [Word(text=b.text, quad=tuple(round(float(v), 5) for v in q.ravel()))  # type: ignore[arg-type]
+            for b, q in zip(boxes, points)]
 
 
 # --------------------------------------------------------------------------- layout
