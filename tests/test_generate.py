@@ -28,6 +28,7 @@ from pipeline.generate.forms import (
 )
 from pipeline.generate.pdf import PdfConverter, bundle
 from pipeline.models import CommitmentFields, ReportLetterFields, WorkReportRow
+from pipeline.pdfa import pdfa_problems
 from pipeline.periods import half_year
 
 ODD = "常州A&B<安全>技术服务有限公司"
@@ -288,6 +289,35 @@ def test_bundle_with_bookmarks(pdfs, tmp_path):
     assert titles == ["工作报表", "合同1：承诺书", "合同2：合同-照片", "合同4：合同-截图"]
     assert [reader.get_destination_page_number(item) for item in reader.outline] == [0, 1, 2, 3]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["合同-照片.jpg", "合同-截图.png", "坏文件.pdf", "合订本.pdf"])
+
+
+@needs_lo
+@pytest.mark.parametrize("form", ["letter", "promise", "report", "report40"])
+def test_generated_pdf_is_pdfa_2b(pdfs, form):
+    """What can be checked without veraPDF: the PDF/A-2b identification in
+    the XMP metadata, an output intent, every font embedded, no encryption,
+    no JavaScript; and pikepdf's own PDF/A validator finds no violation."""
+    import pikepdf
+
+    assert pdfa_problems(pdfs[form]) == []
+    with pikepdf.open(pdfs[form]) as pdf:
+        assert pdf.open_metadata().get("pdfaid:part") == "2"
+        try:
+            from pikepdf import pdfa
+        except ImportError:  # pikepdf before 10.17, or without its [pdfa] extras
+            return
+        assert not pdfa.check(pdf, "2b").violations
+
+
+@needs_lo
+def test_bundle_says_it_is_not_pdfa(pdfs, tmp_path):
+    import pikepdf
+
+    result = bundle(pdfs["report"], [pdfs["promise"]], tmp_path / "备案材料.pdf")
+    with pikepdf.open(result) as pdf:
+        assert "pdfaid:part" not in pdf.open_metadata()
+        assert "不是 PDF/A" in str(pdf.docinfo.get("/Subject"))
+    assert "XMP 元数据中没有 PDF/A-2b 标识" in pdfa_problems(result)
 
 
 def test_conversion_failure_never_raises(tmp_path):
