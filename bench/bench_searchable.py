@@ -75,11 +75,10 @@ def renders(path: Path) -> bool:
 def ours(path: Path, received: str, out_dir: str) -> dict:
     """One file through the OCR path, then its searchable PDF."""
     os.environ["PIPELINE_OCR_THREADS"] = "1"
-    from pipeline.flow import build_record
-
     import img2pdf  # noqa: F401  (imports and the font made before the clock starts)
     import pikepdf  # noqa: F401
 
+    from pipeline.flow import build_record
     from pipeline.searchable import glyphless_font
 
     glyphless_font()

@@ -48,6 +48,15 @@ CREATE TABLE IF NOT EXISTS drops (
 );
 CREATE INDEX IF NOT EXISTS files_agency ON files(agency);
 """
+# The full-text index: one row per content, its text (text layer, Word XML
+# or OCR), field values, file name and officers' corrections; trigram
+# tokens, so Chinese needs no word segmentation. Queries of 1-2 characters,
+# which trigrams cannot match, go to a second, contentless index of the same
+# rows whose tokens are single characters (`_chars`), as a phrase.
+SEARCH_SCHEMA = """
+CREATE VIRTUAL TABLE search USING fts5(sha256 UNINDEXED, body, tokenize='trigram');
+CREATE VIRTUAL TABLE search_chars USING fts5(body, content='', tokenize='unicode61 remove_diacritics 0');
+"""
 _COLUMNS = "sha256, source, state, received_on, archive, archived, record, cross_issues, folder, searchable"
 
 
@@ -100,6 +109,14 @@ class Ledger:
         for column in ("folder", "searchable"):
             if column not in columns:
                 self.db.execute(f"ALTER TABLE files ADD COLUMN {column} TEXT")
+        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'search'").fetchone():
+            with self.db:  # a ledger from before the index: its fields are searchable at once, texts after reprocess
+                self.db.execute("BEGIN IMMEDIATE")
+                for statement in SEARCH_SCHEMA.split(";"):
+                    self.db.execute(statement)
+                for entry in self.entries():
+                    if entry.record is not None:
+                        self._index(entry.sha256, entry.record)
 
     def close(self) -> None:
         self.db.close()
@@ -136,6 +153,7 @@ class Ledger:
                 (_now(), archive, record.kind, record.status, record.agency_key, _record_json(record), folder, sha))
             self.db.execute("INSERT INTO drops (sha256, source, seen_at, duplicate, archive) VALUES (?, ?, ?, 0, ?)",
                             (sha, record.source, _now(), archive))
+            self._index(sha, record)
 
     def mark_archived(self, sha: str) -> None:
         self.db.execute("UPDATE files SET archived = 1 WHERE sha256 = ?", (sha,))
@@ -146,8 +164,64 @@ class Ledger:
 
     def update_record(self, sha: str, record: Record) -> None:
         """A new extraction of a content on file (reprocess)."""
-        self.db.execute("UPDATE files SET record = ?, kind = ?, status = ?, agency = ?, done_at = ? WHERE sha256 = ?",
-                        (_record_json(record), record.kind, record.status, record.agency_key, _now(), sha))
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("UPDATE files SET record = ?, kind = ?, status = ?, agency = ?, done_at = ? WHERE sha256 = ?",
+                            (_record_json(record), record.kind, record.status, record.agency_key, _now(), sha))
+            self._index(sha, record)
+
+    def reindex(self, sha: str) -> None:
+        """Index the record on file again (after an officer's correction)."""
+        record = self.record(sha)
+        if record is not None:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                self._index(sha, record)
+
+    def _index(self, sha: str, record: Record) -> None:
+        """(Re)write the content's row of the search index (its rowid is the
+        files row's): its text when the record carries it, else the text
+        indexed before, then the fields and corrections of this record."""
+        found = self.db.execute("SELECT rowid FROM files WHERE sha256 = ?", (sha,)).fetchone()
+        if found is None:
+            return
+        rowid = int(found[0])
+        old = self.db.execute("SELECT body FROM search WHERE rowid = ?", (rowid,)).fetchone()
+        text = record.text or (str(old[0]).split(_FIELDS_MARK)[0] if old else "")
+        if old:
+            self.db.execute("DELETE FROM search WHERE rowid = ?", (rowid,))
+            self.db.execute("INSERT INTO search_chars (search_chars, rowid, body) VALUES ('delete', ?, ?)",
+                            (rowid, _chars(str(old[0]))))
+        body = text + _FIELDS_MARK + _searchable_values(record)
+        self.db.execute("INSERT INTO search (rowid, sha256, body) VALUES (?, ?, ?)", (rowid, sha, body))
+        self.db.execute("INSERT INTO search_chars (rowid, body) VALUES (?, ?)", (rowid, _chars(body)))
+
+    def search(self, query: str, kind: Optional[str] = None, agency: Optional[str] = None,
+               since: Optional[dt.date] = None, limit: int = 100) -> list[tuple[FiledRecord, str]]:
+        """Records whose text, fields or corrections hold `query`, the latest
+        filed first, each with the indexed text it was found in."""
+        if len(query) >= 3:  # trigram index; as a phrase, quotes doubled
+            sql, arg = "search MATCH ?", '"' + query.replace('"', '""') + '"'
+        else:  # one token per character, as a phrase
+            sql, arg = "s.rowid IN (SELECT rowid FROM search_chars WHERE search_chars MATCH ?)", \
+                '"' + _chars(query).replace('"', '""') + '"'
+            if not _chars(query):
+                return []
+        where, args = [sql], [arg]
+        for column, value in (("f.kind = ?", kind), ("f.agency = ?", agency), ("f.received_on >= ?", since)):
+            if value is not None:
+                where.append(column)
+                args.append(value.isoformat() if isinstance(value, dt.date) else value)
+        rows = self.db.execute(
+            f"SELECT {', '.join('f.' + c.strip() for c in _COLUMNS.split(','))}, s.body FROM search s "
+            f"JOIN files f ON f.rowid = s.rowid WHERE {' AND '.join(where)} AND f.state = 'done' "
+            "ORDER BY s.rowid DESC LIMIT ?", [*args, limit]).fetchall()
+        out = []
+        for row in rows:
+            record = _entry(row[:-1]).record
+            if record is not None:
+                out.append((record, str(row[-1]).replace(_FIELDS_MARK, "\n")))
+        return out
 
     def set_searchable(self, sha: str, path: Optional[str]) -> None:
         self.db.execute("UPDATE files SET searchable = ? WHERE sha256 = ?", (path, sha))
@@ -194,6 +268,35 @@ class Ledger:
 
     def agencies(self) -> list[str]:
         return [str(r[0]) for r in self.db.execute("SELECT DISTINCT agency FROM files WHERE agency IS NOT NULL")]
+
+
+_FIELDS_MARK = "\n\x1f\n"  # between the text read and the values of the fields in an index row
+
+
+def _chars(text: str) -> str:
+    """Every character a token of its own (white space dropped): a query of
+    one or two characters is then a phrase of single-character tokens."""
+    return " ".join(ch for ch in text if not ch.isspace())
+
+
+def _searchable_values(record: Record) -> str:
+    """The file name, every field value and every correction, one a line."""
+    values: list[str] = [record.source]
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif value is not None and value != "":
+            values.append(str(value))
+
+    walk(record.fields.model_dump(mode="json"))
+    for correction in getattr(record, "corrections", []):
+        walk([correction.new, correction.reason])
+    return "\n".join(values)
 
 
 def _record_json(record: Record) -> str:

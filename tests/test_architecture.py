@@ -39,6 +39,8 @@ FORBIDDEN: dict[str, list[str]] = {
                         "pipeline.background", "pipeline.watch", "pipeline.generate", "pipeline.digest", "pipeline.cli"],
     "pipeline.generate": ["pipeline.ledger", "pipeline.watch", "pipeline.digest", "pipeline.batch", "pipeline.intake",
                           "pipeline.background", "pipeline.extract", "pipeline.cli", "pipeline.report"],
+    "pipeline.search": ["pipeline.extract", "pipeline.flow", "pipeline.pool", "pipeline.intake", "pipeline.batch",
+                        "pipeline.background", "pipeline.watch", "pipeline.generate", "pipeline.digest"],
     "pipeline.digest": ["pipeline.ledger", "pipeline.watch", "pipeline.generate", "pipeline.batch", "pipeline.intake",
                         "pipeline.background", "pipeline.extract", "pipeline.crosscheck", "pipeline.cli"],
     "pipeline.intake": ["pipeline.batch", "pipeline.background", "pipeline.watch", "pipeline.cli", "pipeline.generate",
