@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine with Python 3.11+:
-#   make run   – set up .venv, install, start the watcher on inbox/ -> outbox/
+#   make run   – set up .venv, install, start the watcher on inbox/ -> outbox/ and the review station
 #   make test  – set up .venv, install, run ruff, mypy and the whole suite
 PYTHON ?= python3
 VENV := .venv
@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# the watcher and the review station in one process; it prints the station's address
 run: $(STAMP)
-	$(BIN)/pipeline watch --inbox inbox --outbox outbox --state state
+	$(BIN)/pipeline serve --watch --inbox inbox --outbox outbox --state state
 
 # ruff, then mypy, then the suite (pyproject.toml holds their settings); with
 # CI=true a test whose LibreOffice, CJK font, Chromium or OCR models are

@@ -1,14 +1,19 @@
 """Benchmark of the OCR path, run by hand:
 
-    .venv/bin/python bench/bench_ocr.py [--runs 3] [--dpi 200] [--threads 1] [--files doc_0009.pdf ...]
+    .venv/bin/python bench/bench_ocr.py [--runs 3] [--dpi 200] [--threads 1] [--engines openvino onnxruntime]
+                                        [--files doc_0009.pdf ...]
     .venv/bin/python bench/bench_ocr.py --recall      # value recall, with/without seal suppression
 
 Renders every page of the scanned samples (truth.json rendering "scan" or
-"jpg") once, then times, page by page and interleaved so both see the same
-machine load, the pipeline's OCR path (`ocr_image`: preprocessing + rapidocr +
-layout) and bare rapidocr (default settings) on the same page images. Prints
-seconds per page (median over the runs), the ratio pipeline / bare (target
-<= 1.2), the pipeline's preprocessing share, and the number of cores.
+"jpg") once, then times, for each runtime (OpenVINO and ONNX Runtime, one
+thread each by default, as in each pool worker), page by page and interleaved
+so both see the same machine load, the pipeline's OCR path (`ocr_image`:
+preprocessing + rapidocr + layout) and bare rapidocr (default settings, same
+runtime and threads) on the same page images. Prints per runtime the median
+seconds per page (median over the pages, then over the runs), wall and CPU
+time of the process (the CPU time is what a page costs one core; the wall time
+also counts waiting for a core on a shared machine), the ratio pipeline /
+bare (target <= 1.15), preprocessing, and the load average of each run.
 
 With --recall it measures instead, per file, the share of the truth values
 (strings, and dates in the forms a document writes them; amounts, categories
@@ -34,7 +39,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402  (after the sys.path line)
 from PIL import Image  # noqa: E402  (after the sys.path line)
 
-from pipeline.extract.read import OCR_THREADS_ENV, ocr  # noqa: E402  (after the sys.path line)
+from pipeline.extract.read import OCR_ENGINE_ENV, OCR_THREADS_ENV, ocr  # noqa: E402  (after the sys.path line)
+from pipeline.extract.read.ocr_engine import RUNTIMES  # noqa: E402  (after the sys.path line)
 from pipeline.models import Document, Limits  # noqa: E402  (after the sys.path line)
 
 SAMPLES = ROOT / "tests" / "data" / "samples"
@@ -128,71 +134,80 @@ def recall(args, limits: Limits) -> None:
         print(f"value recall, {kind:10s}: {hits}/{n} = {hits / max(n, 1):.3f}")
 
 
+def _bare(runtime: str, threads: int):
+    """Bare rapidocr as installed (default settings), on `runtime` with `threads`."""
+    from rapidocr import RapidOCR
+
+    from pipeline.extract.read.ocr_engine import runtime_params
+
+    return RapidOCR(params={"Global.log_level": "critical", **runtime_params(runtime, threads)})
+
+
+def _timed(call) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) of one call."""
+    w, c = time.perf_counter(), time.process_time()
+    call()
+    return time.perf_counter() - w, time.process_time() - c
+
+
+def time_runtime(runtime: str, pages, limits: Limits, args) -> dict[str, float]:
+    """Per-page medians (over the pages, then the runs) of the pipeline's OCR
+    path and bare rapidocr on `runtime`, interleaved page by page."""
+    os.environ[OCR_ENGINE_ENV] = runtime
+    bare = _bare(runtime, args.threads)
+    arrays = [np.asarray(im.convert("RGB"))[:, :, ::-1].copy() for _, im in pages]  # BGR, as rapidocr wants
+    ocr.ocr_image(pages[0][1], limits)  # warm up both (model loading, first-inference allocations)
+    bare(arrays[0])
+    runs: dict[str, list[float]] = {k: [] for k in ("pipe", "bare", "pipe_cpu", "bare_cpu", "prep", "load")}
+    for run in range(args.runs):
+        per: dict[str, list[float]] = {k: [] for k in ("pipe", "bare", "pipe_cpu", "bare_cpu", "prep")}
+        for (name, im), arr in zip(pages, arrays):
+            order = ("pipe", "bare") if run % 2 == 0 else ("bare", "pipe")  # alternate who goes first
+            for who in order:
+                wall, cpu = _timed((lambda: ocr.ocr_image(im, limits)) if who == "pipe" else (lambda: bare(arr)))
+                per[who].append(wall)
+                per[f"{who}_cpu"].append(cpu)
+            per["prep"].append(_timed(lambda: ocr.preprocess(ocr._to_rgb(im)))[1])
+        for k, v in per.items():
+            runs[k].append(statistics.median(v))
+        runs["load"].append(os.getloadavg()[0])
+        print(f"{runtime} run {run + 1}: pipeline {runs['pipe'][-1]:.2f} s/page (CPU {runs['pipe_cpu'][-1]:.2f})   "
+              f"bare rapidocr {runs['bare'][-1]:.2f} (CPU {runs['bare_cpu'][-1]:.2f})   "
+              f"ratio {runs['pipe'][-1] / runs['bare'][-1]:.2f}   load {runs['load'][-1]:.2f}", flush=True)
+    return {k: statistics.median(v) for k, v in runs.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--dpi", type=int, default=Limits().ocr_dpi, help="limits.ocr_dpi (the rendering cap)")
     ap.add_argument("--files", nargs="*", default=[])
     ap.add_argument("--recall", action="store_true", help="measure value recall instead of speed")
-    ap.add_argument("--threads", type=int, default=0,
-                    help="threads of both engines (1: as in each worker of the pool; 0: onnxruntime's default)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="threads of every engine (1: as in each worker of the pool; 0: the runtime's default)")
+    ap.add_argument("--engines", nargs="+", default=list(RUNTIMES), choices=RUNTIMES)
     args = ap.parse_args()
-    if args.threads:
-        os.environ[OCR_THREADS_ENV] = str(args.threads)
+    os.environ[OCR_THREADS_ENV] = str(args.threads)
     limits = Limits(ocr_dpi=args.dpi)
     if args.recall:
         recall(args, limits)
         return
-
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"nproc: {affinity} (os.cpu_count {os.cpu_count()}); load average {os.getloadavg()[0]:.2f}")
     pages = sample_pages(limits, args.files)
     print(f"{len(pages)} pages from the scanned samples, rendered as the pipeline does "
           f"(each scan at its own resolution, {ocr.MIN_DPI}-{args.dpi} dpi; photos as they are)")
-
-    from rapidocr import RapidOCR
-
-    params = {"Global.log_level": "critical"}  # rapidocr as installed, defaults
-    if args.threads:
-        params.update({"EngineConfig.onnxruntime.intra_op_num_threads": args.threads,
-                       "EngineConfig.onnxruntime.inter_op_num_threads": 1})
-    bare = RapidOCR(params=params)
-    arrays = [np.asarray(im.convert("RGB"))[:, :, ::-1].copy() for _, im in pages]  # BGR, as rapidocr wants
-    # warm up both (model loading, first-inference allocations)
-    ocr.ocr_image(pages[0][1], limits)
-    bare(arrays[0])
-
-    pipe_runs, bare_runs, prep_runs = [], [], []
-    for run in range(args.runs):
-        tp = tb = tpre = 0.0
-        for (name, im), arr in zip(pages, arrays):
-            order = (0, 1) if (run % 2 == 0) else (1, 0)  # alternate who goes first
-            for who in order:
-                t0 = time.perf_counter()
-                if who == 0:
-                    ocr.ocr_image(im, limits)
-                    tp += time.perf_counter() - t0
-                else:
-                    bare(arr)
-                    tb += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            ocr.preprocess(ocr._to_rgb(im))
-            tpre += time.perf_counter() - t0
-        n = len(pages)
-        pipe_runs.append(tp / n)
-        bare_runs.append(tb / n)
-        prep_runs.append(tpre / n)
-        print(f"run {run + 1}: pipeline {tp / n:.2f} s/page   bare rapidocr {tb / n:.2f} s/page   "
-              f"ratio {tp / tb:.2f}   (preprocessing {tpre / n:.3f} s/page)   load {os.getloadavg()[0]:.2f}")
-
-    p, b, pre = statistics.median(pipe_runs), statistics.median(bare_runs), statistics.median(prep_runs)
+    results = {runtime: time_runtime(runtime, pages, limits, args) for runtime in args.engines}
     print()
-    print(f"median of {args.runs} runs, {len(pages)} pages (dpi cap {args.dpi}), {affinity} cores, "
-          f"engine threads {args.threads or 'default'}:")
-    print(f"  pipeline ocr_image : {p:.2f} s/page")
-    print(f"  bare rapidocr      : {b:.2f} s/page")
-    print(f"  ratio              : {p / b:.2f}  (target <= 1.20)")
-    print(f"  preprocessing      : {pre:.3f} s/page ({pre / p:.0%} of the pipeline)")
+    print(f"medians (pages, then {args.runs} runs), {len(pages)} pages (dpi cap {args.dpi}), {affinity} cores, "
+          f"engine threads {args.threads or 'default'}; wall seconds per page, CPU seconds in brackets:")
+    print(f"{'':22s}" + "".join(f"{r:>26s}" for r in results))
+    for label, key in [("pipeline ocr_image", "pipe"), ("bare rapidocr", "bare")]:
+        cells = [f"{v[key]:.2f} ({v[key + '_cpu']:.2f})" for v in results.values()]
+        print(f"{label:22s}" + "".join(f"{c:>26s}" for c in cells))
+    print(f"{'ratio pipeline / bare':22s}" + "".join(f"{v['pipe'] / v['bare']:>26.2f}" for v in results.values()))
+    print(f"{'preprocessing (CPU)':22s}" + "".join(f"{v['prep']:>26.3f}" for v in results.values()))
+    print(f"{'load average':22s}" + "".join(f"{v['load']:>26.2f}" for v in results.values()))
 
 
 if __name__ == "__main__":

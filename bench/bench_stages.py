@@ -201,12 +201,14 @@ def fill_inbox(inbox: Path, files: list[Path], count: int) -> None:
 
 class TreeMemory:
     """Peak of the summed resident memory of a process and all its
-    descendants (the pool workers, LibreOffice), sampled every 0.1 s."""
+    descendants (the pool workers, LibreOffice), sampled every 0.1 s; and
+    `worker_peak`, the peak of any one Python process below it (a pool worker)."""
 
     def __init__(self, pid: int) -> None:
         import threading
 
-        self.pid, self.peak = pid, 0
+        self.pid, self.peak, self.worker_peak = pid, 0, 0
+        self._python: set[int] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -222,12 +224,16 @@ class TreeMemory:
                     fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
                     children.setdefault(int(fields[1]), []).append(int(d.name))
                     rss[int(d.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+                    if (d / "comm").read_text().startswith("python"):
+                        self._python.add(int(d.name))
                 except (OSError, IndexError, ValueError):
                     continue
             total, todo = 0, [self.pid]
             while todo:
                 pid = todo.pop()
                 total += rss.get(pid, 0)
+                if pid != self.pid and pid in self._python:
+                    self.worker_peak = max(self.worker_peak, rss.get(pid, 0))
                 todo += children.get(pid, [])
             self.peak = max(self.peak, total)
 
@@ -237,43 +243,58 @@ class TreeMemory:
         return self.peak
 
 
-def run_measured(*args: str, env: dict | None = None) -> tuple[float, int]:
-    """Seconds and peak memory (bytes, whole process tree) of a CLI run."""
+def run_measured(*args: str, env: dict | None = None, workers: bool = False):
+    """Seconds and peak memory (bytes, whole process tree) of a CLI run; with
+    `workers`, also the peak of any one pool worker."""
     t0 = time.perf_counter()
     proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "pipeline"), *args], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
     memory = TreeMemory(proc.pid)
     if proc.wait() != 0:
         raise SystemExit(f"pipeline {' '.join(args)} failed")
-    return time.perf_counter() - t0, memory.stop()
+    seconds, peak = time.perf_counter() - t0, memory.stop()
+    return (seconds, peak, memory.worker_peak) if workers else (seconds, peak)
 
 
+OV, ORT = {"PIPELINE_OCR_ENGINE": "openvino"}, {"PIPELINE_OCR_ENGINE": "onnxruntime"}
 BATCH_CONFIGS = {
-    "1 worker": {"PIPELINE_WORKERS": "1"},
-    "2 workers": {"PIPELINE_WORKERS": "2"},
-    "1 worker, OCR engine on 2 threads": {"PIPELINE_WORKERS": "1", "PIPELINE_OCR_THREADS": "2"},
+    "1 worker": {"PIPELINE_WORKERS": "1", **OV},
+    "2 workers": {"PIPELINE_WORKERS": "2", **OV},
+    "1 worker, OCR engine on 2 threads": {"PIPELINE_WORKERS": "1", "PIPELINE_OCR_THREADS": "2", **OV},
+    "2 workers, onnxruntime": {"PIPELINE_WORKERS": "2", **ORT},
 }
 
 
-def batch_stage(files: list[Path], batch: int, runs: int) -> None:
+def batch_stage(files: list[Path], batch: int, runs: int, configs: list[str]) -> None:
     """`process` of `batch` distinct filings into an empty outbox, the
-    configurations taking turns so that machine noise falls on all alike."""
+    configurations taking turns so that machine noise falls on all alike;
+    the load average beside each run, the peak memory of one pool worker."""
     photos = sum(files[i % len(files)].suffix == ".jpg" for i in range(batch))
     print(f"\n== process {batch} mixed filings (all distinct, {photos} of them phone photos), median of {runs} runs ==")
-    times: dict[str, list[float]] = {name: [] for name in BATCH_CONFIGS}
+    times: dict[str, list[float]] = {name: [] for name in configs}
+    loads: dict[str, list[float]] = {name: [] for name in configs}
+    worker_peak: dict[str, int] = dict.fromkeys(configs, 0)
     for _ in range(runs):
-        for name, env in BATCH_CONFIGS.items():
+        for name in configs:
             with tempfile.TemporaryDirectory() as tmp:
                 fill_inbox(Path(tmp) / "inbox", files, batch)
-                t = run_cli("process", "--inbox", str(Path(tmp) / "inbox"), "--outbox", str(Path(tmp) / "out"),
-                            "--state", str(Path(tmp) / "state"), env={**env, "PIPELINE_STABLE_SECONDS": "0"})
+                t, _peak, worker = run_measured("process", "--inbox", str(Path(tmp) / "inbox"), "--outbox",
+                                                str(Path(tmp) / "out"), "--state", str(Path(tmp) / "state"),
+                                                env={**BATCH_CONFIGS[name], "PIPELINE_STABLE_SECONDS": "0"}, workers=True)
                 times[name].append(t)
+                loads[name].append(os.getloadavg()[0])
+                worker_peak[name] = max(worker_peak[name], worker)
     median = {name: statistics.median(ts) for name, ts in times.items()}
     for name, t in median.items():
-        print(f"{name:36} {t:7.1f} s ({batch / t:.1f} files/s)  runs: {', '.join(f'{x:.1f}' for x in times[name])}")
-    print(f"speed-up, 2 workers vs 1 worker: {median['1 worker'] / median['2 workers']:.2f}x")
-    print(f"speed-up, 2 workers vs 1 worker whose OCR engine uses both cores: "
-          f"{median['1 worker, OCR engine on 2 threads'] / median['2 workers']:.2f}x")
+        print(f"{name:36} {t:7.1f} s ({batch / t:.1f} files/s)  runs: {', '.join(f'{x:.1f}' for x in times[name])}  "
+              f"load {', '.join(f'{x:.1f}' for x in loads[name])}  peak per worker {worker_peak[name] / 2**20:.0f} MB")
+    if "1 worker" in median and "2 workers" in median:
+        print(f"speed-up, 2 workers vs 1 worker: {median['1 worker'] / median['2 workers']:.2f}x")
+    if "1 worker, OCR engine on 2 threads" in median and "2 workers" in median:
+        print(f"speed-up, 2 workers vs 1 worker whose OCR engine uses both cores: "
+              f"{median['1 worker, OCR engine on 2 threads'] / median['2 workers']:.2f}x")
+    if "2 workers, onnxruntime" in median and "2 workers" in median:
+        print(f"speed-up, OpenVINO vs onnxruntime (2 workers): {median['2 workers, onnxruntime'] / median['2 workers']:.2f}x")
 
 
 def reprocess_stage(files: list[Path], count: int, runs: int) -> None:
@@ -348,6 +369,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=200)
     ap.add_argument("--reprocess", type=int, default=1000)
     ap.add_argument("--batch-runs", type=int, default=5, help="runs of the batch and reprocess stages")
+    ap.add_argument("--configs", nargs="+", default=list(BATCH_CONFIGS), choices=list(BATCH_CONFIGS),
+                    help="batch configurations to time")
     ap.add_argument("--scans", type=float, default=0.25, help="fraction of PDFs also given as phone photos")
     ap.add_argument("--skip", nargs="*", default=[], help="stages to skip: stages generate pdf batch reprocess latency startup")
     a = ap.parse_args()
@@ -361,7 +384,7 @@ def main() -> None:
         if "pdf" not in a.skip:
             pdf_stage(files)
         if "batch" not in a.skip:
-            batch_stage(files, a.batch, a.batch_runs)
+            batch_stage(files, a.batch, a.batch_runs, a.configs)
         if "reprocess" not in a.skip:
             reprocess_stage(files, a.reprocess, a.batch_runs)
         if "latency" not in a.skip:

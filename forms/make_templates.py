@@ -322,6 +322,7 @@ def work_report() -> Document:
     for text in ("负责人（签字）：", "{{ principal }}", "\t", "填表人：", "{{ preparer }}"):
         run(sign, text, 12)
     note = para(doc, NOTE, 10.5, before=6)
+    run(note, "{{ review_note }}", 10.5)  # how many contracts are still under review (left out of the table)
     note.paragraph_format.keep_with_next = True
     phone = para(doc, "", 12, before=6)
     run(phone, "联系电话（传真）：", 12)

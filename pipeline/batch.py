@@ -26,6 +26,7 @@ from .intake import ArchiveIntake, Intake
 from .ledger import Ledger
 from .pool import Reader
 from .settings import Settings
+from .supervision import people_in_two_agencies
 
 log = logging.getLogger("pipeline")
 
@@ -36,7 +37,7 @@ Publish = Callable[[set[str], list[str]], None]
 
 
 class BatchResult(BaseModel):
-    read: int = 0                                       # files read and recorded
+    read: int = 0                                       # records filed (a packet's members and parts each count)
     agencies: set[str] = Field(default_factory=set)     # agency keys the batch touched
     filed: list[str] = Field(default_factory=list)      # sha256 of each record written
 
@@ -44,21 +45,32 @@ class BatchResult(BaseModel):
 def run_batch(intake: Intake, reader: Reader, ledger: Ledger, publish: Optional[Publish] = None) -> BatchResult:
     """One batch: claim → read → record and archive → cross-check → documents → digest."""
     result = BatchResult()
-    for job, record, seconds in reader.map(intake.jobs()):   # claim (as the pool has room) → read
-        result.agencies |= intake.file(job, record, seconds)  # record in the ledger → archive
-        result.filed.append(job.sha256)
-        result.read += 1
-    for key in sorted(result.agencies):                       # cross-check each agency touched
-        refresh_cross_issues(ledger, key)
+    for job, records, seconds in reader.map(intake.jobs()):  # claim (as the pool has room) → read
+        result.agencies |= intake.file(job, records, seconds)  # record in the ledger → archive
+        result.filed.extend(r.sha256 for r in records)
+        result.read += len(records)
+    refresh_cross_issues(ledger, result.agencies)             # cross-check each agency touched
     if publish is not None and (result.agencies or result.filed):
         publish(result.agencies, result.filed)                # documents → receipts → digest
     return result
 
 
-def refresh_cross_issues(ledger: Ledger, key: str) -> None:
-    """Re-run the checks between one agency's filings and store their issues."""
-    for sha, issues in cross_issues(list(ledger.records(agency=key))).items():
-        ledger.set_cross_issues(sha, issues)
+def refresh_cross_issues(ledger: Ledger, touched: set[str], as_of: Optional[dt.date] = None) -> None:
+    """Re-run the checks between filings for the agencies a batch touched and
+    store their issues. A person on two agencies' staff lists (第十九条（七）)
+    spans agencies: every agency on such a pair now, or flagged for one
+    before, is checked again too, so a superseded list clears its flag."""
+    if not touched:
+        return
+    as_of = as_of or dt.date.today()
+    records = list(ledger.records())
+    overlaps = people_in_two_agencies(records, as_of)
+    flagged = {r.agency_key for r in records if any(i.code == "PERSON_IN_TWO_AGENCIES" for i in r.cross_issues)}
+    keys = set(touched) | {ref.agency_key for o in overlaps for ref in (o.first, o.second)} | flagged
+    groups = by_agency(records)
+    for key in sorted(k for k in keys if k):
+        for sha, issues in cross_issues(groups.get(key, []), as_of, overlaps).items():
+            ledger.set_cross_issues(sha, issues)
 
 
 def make_outputs(settings: Settings, ledger: Ledger, agencies: set[str], filed: list[str]) -> None:
@@ -72,8 +84,9 @@ def make_outputs(settings: Settings, ledger: Ledger, agencies: set[str], filed: 
     who = {key: identify(key, recs) for key, recs in groups.items()}
     new = set(filed)
     regenerate(settings, [(who[key], groups[key]) for key in sorted(agencies) if key in groups],
-               [(who.get(r.agency_key or ""), r) for r in records if r.sha256 in new])
-    refresh_digest(settings.outbox, records, dt.date.today())
+               [(who.get(r.agency_key or ""), r, ledger.receipt_number(r.sha256, r.received_on.year))
+                for r in records if r.sha256 in new])
+    refresh_digest(settings.outbox, records, dt.date.today(), settings.station_url)
 
 
 def generation_unavailable() -> Optional[str]:

@@ -36,9 +36,12 @@ def _date(value: Optional[str]) -> Optional[dt.date]:
 def extract(
     files: List[Path] = typer.Argument(..., help="要读取的文件（可多个）"),
     received_on: Optional[str] = typer.Option(None, "--received-on", help="收件日期 YYYY-MM-DD（默认今天）"),
+    explain: bool = typer.Option(False, "--explain", help="以表格列出每个字段的值及其出处（页、标签、位置、坐标、置信度）"),
 ) -> None:
-    """读取文件，每个文件输出一行 JSON 记录（JSON Lines）。"""
-    from .flow import build_record
+    """读取文件，每份材料输出一行 JSON 记录（JSON Lines）；压缩包和合订的 PDF 先输出“材料包”记录，再逐份输出；
+    --explain 时输出每个字段的出处表。"""
+    from .explain import explain_file
+    from .members import records_of_file
 
     day = _date(received_on)
     missing = 0
@@ -48,9 +51,13 @@ def extract(
             typer.echo(err.message, err=True)
             missing += 1
             continue
-        record = build_record(path, day)
-        sys.stdout.write(json.dumps(record.to_json_dict(), ensure_ascii=False) + "\n")
-        sys.stdout.flush()
+        if explain:
+            sys.stdout.write(explain_file(path, day) + "\n\n")
+            sys.stdout.flush()
+            continue
+        for record in records_of_file(path, day):
+            sys.stdout.write(json.dumps(record.to_json_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
     if missing:
         raise typer.Exit(InputNotFoundError.exit_code)
 
@@ -177,6 +184,51 @@ def records(state: Optional[Path] = StateOpt) -> None:
         ledger.close()
 
 
+ByOpt = typer.Option(..., "--by", help="更正人姓名（记入台账）")
+ReasonOpt = typer.Option(None, "--reason", help="原因（记入台账与回执）")
+
+
+def _review(action: str, state: Optional[Path], outbox: Optional[Path], *args: object, **options: object) -> None:
+    """Run one review action on the ledger, then bring the outputs up to date."""
+    from .review import run_action
+
+    record = run_action(_settings(state=state, outbox=outbox), action, *args, **options)
+    sys.stdout.write(json.dumps(record.to_json_dict(), ensure_ascii=False) + "\n")
+
+
+@app.command()
+def correct(sha: str = typer.Argument(..., help="记录编号：sha256 或其开头几位"),
+            field: str = typer.Argument(..., help="字段名（如 local_contact_phone；工作报表各行 rows.0.client_phone）"),
+            value: str = typer.Argument(..., help="更正后的值"), by: str = ByOpt, reason: Optional[str] = ReasonOpt,
+            state: Optional[Path] = StateOpt, outbox: Optional[Path] = OutboxOpt) -> None:
+    """更正一条记录的一个字段（按提取时的规则检查新值），并更新文书、回执与汇总。"""
+    _review("correct", state, outbox, sha, field, value, by=by, reason=reason)
+
+
+@app.command()
+def accept(sha: str = typer.Argument(..., help="记录编号：sha256 或其开头几位"), by: str = ByOpt,
+           reason: Optional[str] = ReasonOpt, state: Optional[Path] = StateOpt, outbox: Optional[Path] = OutboxOpt) -> None:
+    """核对无误，受理该记录。"""
+    _review("accept", state, outbox, sha, by=by, reason=reason)
+
+
+@app.command()
+def reject(sha: str = typer.Argument(..., help="记录编号：sha256 或其开头几位"), by: str = ByOpt,
+           reason: str = typer.Option(..., "--reason", help="退回原因（写入回执）"),
+           state: Optional[Path] = StateOpt, outbox: Optional[Path] = OutboxOpt) -> None:
+    """退回该记录，写明原因。"""
+    _review("reject", state, outbox, sha, by=by, reason=reason)
+
+
+@app.command()
+def kind(sha: str = typer.Argument(..., help="记录编号：sha256 或其开头几位"),
+         new_kind: str = typer.Argument(..., metavar="KIND", help="contract、report_letter、commitment 或 work_report"),
+         by: str = ByOpt, reason: Optional[str] = ReasonOpt, state: Optional[Path] = StateOpt,
+         outbox: Optional[Path] = OutboxOpt) -> None:
+    """更正材料类别：按新类别重新提取字段。"""
+    _review("kind", state, outbox, sha, new_kind, by=by, reason=reason)
+
+
 @app.command()
 def search(text: str = typer.Argument(..., help="要查找的文字（一个字起即可）"),
            kind: Optional[str] = typer.Option(None, "--kind", help="只查此类别（contract、report_letter 等）"),
@@ -226,6 +278,36 @@ def status(state: Optional[Path] = StateOpt, inbox: Optional[Path] = InboxOpt, o
         typer.echo(status_text(settings, ledger))
     finally:
         ledger.close()
+
+
+user_app = typer.Typer(add_completion=False, no_args_is_help=True, help="审核工作站的账号。")
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(name: str = typer.Argument(..., help="用户名（审核人员姓名）"),
+             role: str = typer.Option("officer", "--role", help="officer（可更正、受理、退回）或 viewer（只读）"),
+             state: Optional[Path] = StateOpt) -> None:
+    """新建账号或重设密码：密码从标准输入读取（第二行若有，须与第一行相同）。"""
+    from .accounts import add_user, passwords_from
+
+    settings = _settings(state=state)
+    add_user(settings.state, name, role, passwords_from(sys.stdin.read()))
+    typer.echo(f"已保存账号：{name}（{role}）", err=True)
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址（默认仅本机；0.0.0.0 向办公网开放）"),
+          port: int = typer.Option(8000, "--port", help="端口"), state: Optional[Path] = StateOpt,
+          outbox: Optional[Path] = OutboxOpt, inbox: Optional[Path] = InboxOpt,
+          watch_inbox: bool = typer.Option(False, "--watch", help="同时监视收件目录（make run 即如此）"),
+          log_format: Optional[str] = LogOpt) -> None:
+    """启动审核工作站（本地网页）。"""
+    from .station.server import serve as run
+
+    settings = _settings(state=state, outbox=outbox, inbox=inbox, log_format=log_format)
+    _logging(settings.log_format)
+    run(settings, host, port, watch_inbox)
 
 
 def main() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from .models import Document, Fields, Issue
 from .text import squash
-from .validate import LABELS, issue
+from .validate import CONFIDENT, LABELS, issue
 
-THRESHOLD = 0.80
+THRESHOLD = CONFIDENT
 
 
 def low_confidence(doc: Document, fields: Fields, threshold: float = THRESHOLD) -> list[Issue]:

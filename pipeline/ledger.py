@@ -17,8 +17,10 @@ from typing import IO, Any, Iterator, Optional
 
 from pydantic import BaseModel, ConfigDict
 
+from . import search_index
+from .correct.apply import effective
 from .errors import PipelineError
-from .models import FiledRecord, Issue, Record
+from .models import Correction, FiledRecord, Issue, Record
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -47,15 +49,27 @@ CREATE TABLE IF NOT EXISTS drops (
     archive TEXT
 );
 CREATE INDEX IF NOT EXISTS files_agency ON files(agency);
-"""
-# The full-text index: one row per content, its text (text layer, Word XML
-# or OCR), field values, file name and officers' corrections; trigram
-# tokens, so Chinese needs no word segmentation. Queries of 1-2 characters,
-# which trigrams cannot match, go to a second, contentless index of the same
-# rows whose tokens are single characters (`_chars`), as a phrase.
-SEARCH_SCHEMA = """
-CREATE VIRTUAL TABLE search USING fts5(sha256 UNINDEXED, body, tokenize='trigram');
-CREATE VIRTUAL TABLE search_chars USING fts5(body, content='', tokenize='unicode61 remove_diacritics 0');
+CREATE TABLE IF NOT EXISTS corrections (      -- officers' corrections and decisions: append-only
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    sha256 TEXT NOT NULL,
+    field TEXT NOT NULL,                      -- a field, `rows[N].field`, `status` (accept/reject) or `kind`
+    old TEXT,                                 -- JSON
+    new TEXT,                                 -- JSON
+    by TEXT NOT NULL,
+    at TEXT NOT NULL,
+    reason TEXT
+);
+CREATE INDEX IF NOT EXISTS corrections_sha ON corrections(sha256);
+CREATE TRIGGER IF NOT EXISTS corrections_no_update BEFORE UPDATE ON corrections
+BEGIN SELECT RAISE(ABORT, 'corrections are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS corrections_no_delete BEFORE DELETE ON corrections
+BEGIN SELECT RAISE(ABORT, 'corrections are append-only'); END;
+CREATE TABLE IF NOT EXISTS receipts (          -- receipt numbers: year and sequence, unique in the ledger
+    sha256 TEXT PRIMARY KEY,
+    year INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    UNIQUE (year, seq)
+);
 """
 _COLUMNS = "sha256, source, state, received_on, archive, archived, record, cross_issues, folder, searchable"
 
@@ -65,6 +79,17 @@ class StateLockedError(PipelineError):
 
     def __init__(self, state: Path) -> None:
         super().__init__(f"状态目录 {state} 正被另一个流水线进程使用：同一状态目录只能运行一个进程，请先停止另一个进程。")
+
+
+class VersionConflictError(PipelineError):
+    exit_code = 2
+
+    def __init__(self, source: str, by: str) -> None:
+        super().__init__(f"“{source}”已被{by}修改，您的更改未保存：请刷新页面，查看最新内容后再保存。")
+
+
+class UnknownRecordError(PipelineError):
+    exit_code = 2
 
 
 class Entry(BaseModel):
@@ -109,14 +134,13 @@ class Ledger:
         for column in ("folder", "searchable"):
             if column not in columns:
                 self.db.execute(f"ALTER TABLE files ADD COLUMN {column} TEXT")
-        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'search'").fetchone():
+        if not search_index.exists(self.db):
             with self.db:  # a ledger from before the index: its fields are searchable at once, texts after reprocess
                 self.db.execute("BEGIN IMMEDIATE")
-                for statement in SEARCH_SCHEMA.split(";"):
-                    self.db.execute(statement)
+                search_index.create(self.db)
                 for entry in self.entries():
                     if entry.record is not None:
-                        self._index(entry.sha256, entry.record)
+                        search_index.write(self.db, entry.sha256, entry.record, None)
 
     def close(self) -> None:
         self.db.close()
@@ -126,7 +150,7 @@ class Ledger:
     # ------------------------------------------------------------ claims
     def get(self, sha: str) -> Optional[Entry]:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM files WHERE sha256 = ?", (sha,)).fetchone()
-        return _entry(row) if row else None
+        return _entry(row, self.corrections(sha)) if row else None
 
     def claim(self, sha: str, source: str, received_on: dt.date) -> bool:
         """Claim a content for reading. False when it is already done (a
@@ -153,7 +177,7 @@ class Ledger:
                 (_now(), archive, record.kind, record.status, record.agency_key, _record_json(record), folder, sha))
             self.db.execute("INSERT INTO drops (sha256, source, seen_at, duplicate, archive) VALUES (?, ?, ?, 0, ?)",
                             (sha, record.source, _now(), archive))
-            self._index(sha, record)
+            self._refresh(sha, record.text or None)
 
     def mark_archived(self, sha: str) -> None:
         self.db.execute("UPDATE files SET archived = 1 WHERE sha256 = ?", (sha,))
@@ -168,63 +192,81 @@ class Ledger:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("UPDATE files SET record = ?, kind = ?, status = ?, agency = ?, done_at = ? WHERE sha256 = ?",
                             (_record_json(record), record.kind, record.status, record.agency_key, _now(), sha))
-            self._index(sha, record)
-
-    def reindex(self, sha: str) -> None:
-        """Index the record on file again (after an officer's correction)."""
-        record = self.record(sha)
-        if record is not None:
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
-                self._index(sha, record)
-
-    def _index(self, sha: str, record: Record) -> None:
-        """(Re)write the content's row of the search index (its rowid is the
-        files row's): its text when the record carries it, else the text
-        indexed before, then the fields and corrections of this record."""
-        found = self.db.execute("SELECT rowid FROM files WHERE sha256 = ?", (sha,)).fetchone()
-        if found is None:
-            return
-        rowid = int(found[0])
-        old = self.db.execute("SELECT body FROM search WHERE rowid = ?", (rowid,)).fetchone()
-        text = record.text or (str(old[0]).split(_FIELDS_MARK)[0] if old else "")
-        if old:
-            self.db.execute("DELETE FROM search WHERE rowid = ?", (rowid,))
-            self.db.execute("INSERT INTO search_chars (search_chars, rowid, body) VALUES ('delete', ?, ?)",
-                            (rowid, _chars(str(old[0]))))
-        body = text + _FIELDS_MARK + _searchable_values(record)
-        self.db.execute("INSERT INTO search (rowid, sha256, body) VALUES (?, ?, ?)", (rowid, sha, body))
-        self.db.execute("INSERT INTO search_chars (rowid, body) VALUES (?, ?)", (rowid, _chars(body)))
+            self._refresh(sha, record.text or None)
 
     def search(self, query: str, kind: Optional[str] = None, agency: Optional[str] = None,
                since: Optional[dt.date] = None, limit: int = 100) -> list[tuple[FiledRecord, str]]:
         """Records whose text, fields or corrections hold `query`, the latest
         filed first, each with the indexed text it was found in."""
-        if len(query) >= 3:  # trigram index; as a phrase, quotes doubled
-            sql, arg = "search MATCH ?", '"' + query.replace('"', '""') + '"'
-        else:  # one token per character, as a phrase
-            sql, arg = "s.rowid IN (SELECT rowid FROM search_chars WHERE search_chars MATCH ?)", \
-                '"' + _chars(query).replace('"', '""') + '"'
-            if not _chars(query):
-                return []
-        where, args = [sql], [arg]
-        for column, value in (("f.kind = ?", kind), ("f.agency = ?", agency), ("f.received_on >= ?", since)):
-            if value is not None:
-                where.append(column)
-                args.append(value.isoformat() if isinstance(value, dt.date) else value)
-        rows = self.db.execute(
-            f"SELECT {', '.join('f.' + c.strip() for c in _COLUMNS.split(','))}, s.body FROM search s "
-            f"JOIN files f ON f.rowid = s.rowid WHERE {' AND '.join(where)} AND f.state = 'done' "
-            "ORDER BY s.rowid DESC LIMIT ?", [*args, limit]).fetchall()
         out = []
-        for row in rows:
-            record = _entry(row[:-1]).record
+        for row, body in search_index.find(self.db, _COLUMNS, query, kind, agency, since, limit):
+            record = _entry(row, self.corrections(row[0])).record
             if record is not None:
-                out.append((record, str(row[-1]).replace(_FIELDS_MARK, "\n")))
+                out.append((record, body))
         return out
 
     def set_searchable(self, sha: str, path: Optional[str]) -> None:
         self.db.execute("UPDATE files SET searchable = ? WHERE sha256 = ?", (path, sha))
+
+    # ------------------------------------------------------------ corrections
+    def corrections(self, sha: str) -> list[Correction]:
+        rows = self.db.execute("SELECT sha256, field, old, new, by, at, reason FROM corrections WHERE sha256 = ? "
+                               "ORDER BY id", (sha,)).fetchall()
+        return [_correction(r) for r in rows]
+
+    def add_correction(self, sha: str, correction: Correction, version: Optional[int] = None) -> FiledRecord:
+        """Append one correction or decision and return the effective record.
+        With `version` (the number of corrections the officer saw), a record
+        changed since is refused (VersionConflictError) and nothing is written."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            done = self.corrections(sha)
+            if version is not None and version != len(done):
+                raise VersionConflictError(self._source(sha), done[-1].by if done else "他人")
+            c = correction.model_dump(mode="json")
+            self.db.execute("INSERT INTO corrections (sha256, field, old, new, by, at, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (sha, c["field"], _json(c["old"]), _json(c["new"]), c["by"], c["at"], c["reason"]))
+            record = self._refresh(sha)
+        assert record is not None
+        return record
+
+    def _refresh(self, sha: str, text: Optional[str] = None) -> Optional[FiledRecord]:
+        """Keep the status, kind and agency columns and the search index those
+        of the effective record (`text`: the text of a new reading)."""
+        record = self.record(sha)
+        if record is not None:
+            self.db.execute("UPDATE files SET kind = ?, status = ?, agency = ? WHERE sha256 = ?",
+                            (record.kind, record.status, record.agency_key, sha))
+            search_index.write(self.db, sha, record, text)
+        return record
+
+    def _source(self, sha: str) -> str:
+        row = self.db.execute("SELECT source FROM files WHERE sha256 = ?", (sha,)).fetchone()
+        return str(row[0]) if row else sha[:12]
+
+    def resolve(self, prefix: str) -> str:
+        """The sha256 of the record a full digest or a unique prefix names."""
+        p = prefix.strip().lower()
+        if not p or any(ch not in "0123456789abcdef" for ch in p):
+            raise UnknownRecordError(f"“{prefix}”不是记录编号（sha256 或其开头几位，十六进制）。")
+        rows = self.db.execute("SELECT sha256 FROM files WHERE state = 'done' AND sha256 LIKE ? LIMIT 2",
+                               (p + "%",)).fetchall()
+        if not rows:
+            raise UnknownRecordError(f"台账中没有编号以“{prefix}”开头的记录。")
+        if len(rows) > 1:
+            raise UnknownRecordError(f"编号以“{prefix}”开头的记录不止一条：请多写几位。")
+        return str(rows[0][0])
+
+    def receipt_number(self, sha: str, year: int) -> str:
+        """The receipt number of a filing (assigned once: year and sequence)."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            row = self.db.execute("SELECT year, seq FROM receipts WHERE sha256 = ?", (sha,)).fetchone()
+            if row is None:
+                seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM receipts WHERE year = ?", (year,)).fetchone()[0]
+                self.db.execute("INSERT INTO receipts (sha256, year, seq) VALUES (?, ?, ?)", (sha, year, seq))
+                row = (year, seq)
+        return f"武应急回〔{row[0]}〕{int(row[1]):04d}号"
 
     def set_cross_issues(self, sha: str, issues: list[Issue]) -> None:
         self.db.execute("UPDATE files SET cross_issues = ? WHERE sha256 = ?",
@@ -241,8 +283,11 @@ class Ledger:
         if kind is not None:
             sql += " AND kind = ?"
             args.append(kind)
-        for row in self.db.execute(sql + " ORDER BY claimed_at, sha256", args):
-            yield _entry(row)
+        fixes: dict[str, list[Correction]] = {}
+        for c in self.db.execute("SELECT sha256, field, old, new, by, at, reason FROM corrections ORDER BY id"):
+            fixes.setdefault(c[0], []).append(_correction(c))
+        for row in self.db.execute(sql + " ORDER BY claimed_at, sha256", args).fetchall():
+            yield _entry(row, fixes.get(row[0], []))
 
     def records(self, agency: Optional[str] = None, kind: Optional[str] = None) -> Iterator[FiledRecord]:
         """The records on file (of one agency key, of one kind), oldest claim first."""
@@ -256,7 +301,7 @@ class Ledger:
 
     def unfinished(self) -> list[Entry]:
         rows = self.db.execute(f"SELECT {_COLUMNS} FROM files WHERE state = 'claimed' OR archived = 0").fetchall()
-        return [_entry(r) for r in rows]
+        return [_entry(r, self.corrections(r[0])) for r in rows]
 
     def counts(self) -> list[tuple[str, str, int]]:
         rows = self.db.execute("SELECT kind, status, COUNT(*) FROM files WHERE state = 'done' GROUP BY kind, status "
@@ -270,42 +315,23 @@ class Ledger:
         return [str(r[0]) for r in self.db.execute("SELECT DISTINCT agency FROM files WHERE agency IS NOT NULL")]
 
 
-_FIELDS_MARK = "\n\x1f\n"  # between the text read and the values of the fields in an index row
-
-
-def _chars(text: str) -> str:
-    """Every character a token of its own (white space dropped): a query of
-    one or two characters is then a phrase of single-character tokens."""
-    return " ".join(ch for ch in text if not ch.isspace())
-
-
-def _searchable_values(record: Record) -> str:
-    """The file name, every field value and every correction, one a line."""
-    values: list[str] = [record.source]
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, list):
-            for v in value:
-                walk(v)
-        elif value is not None and value != "":
-            values.append(str(value))
-
-    walk(record.fields.model_dump(mode="json"))
-    for correction in getattr(record, "corrections", []):
-        walk([correction.new, correction.reason])
-    return "\n".join(values)
-
-
 def _record_json(record: Record) -> str:
     """The extraction as stored: what the ledger keeps beside it (receipt
     day, archive, folder, cross-document issues) is in columns of its own."""
     return record.model_dump_json(include=set(Record.model_fields))
 
 
-def _entry(row: tuple[Any, ...]) -> Entry:
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _correction(row: tuple[Any, ...]) -> Correction:
+    _sha, field, old, new, by, at, reason = row
+    return Correction(field=field, old=json.loads(old) if old else None, new=json.loads(new) if new else None,
+                      by=by, at=dt.datetime.fromisoformat(at), reason=reason)
+
+
+def _entry(row: tuple[Any, ...], corrections: list[Correction]) -> Entry:
     sha, source, state, received_on, archive, archived, record, cross, folder, searchable = row
     received = dt.date.fromisoformat(received_on)
     filed = None
@@ -313,6 +339,6 @@ def _entry(row: tuple[Any, ...]) -> Entry:
         data = json.loads(record)
         data.update(received_on=received, archive=archive, folder=folder or data.get("folder"),
                     cross_issues=json.loads(cross or "[]"), searchable=searchable)
-        filed = FiledRecord.model_validate(data)
+        filed = effective(FiledRecord.model_validate(data), corrections)
     return Entry(sha256=sha, source=source, state=state, received_on=received, archive=archive,
                  archived=bool(archived), record=filed)

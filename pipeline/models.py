@@ -10,15 +10,29 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal, NamedTuple, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
+from .document import Block as Block
+
+# the Document models live in document.py; re-exported: models is the one place stages import from
+from .document import Box as Box
+from .document import Document as Document
+from .document import LayerPage as LayerPage
+from .document import Line as Line
+from .document import Nested as Nested
+from .document import Page as Page
+from .document import Signature as Signature
+from .document import Table as Table
+from .document import Word as Word
+from .document import table_lines as table_lines
 from .text import EMPTY as EMPTY
 from .text import TICKED as TICKED
 from .text import agency_key
 
-Kind = Literal["contract", "report_letter", "commitment", "work_report", "unknown"]
+Kind = Literal["contract", "report_letter", "commitment", "work_report", "staff_list", "expert_check", "unknown",
+               "packet"]
 Status = Literal["accepted", "needs_review", "rejected"]
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "info"]  # info: a note that changes no status
 Category = Literal["training", "assessment", "testing", "consulting", "standardization", "other"]
 
 
@@ -37,7 +51,10 @@ KIND_NAMES: dict[str, Name] = {
     "report_letter": Name("报告函", "活动开展报告函（附件1）"),
     "commitment": Name("承诺书", "承诺书（附件2）"),
     "work_report": Name("工作报表", "工作报表（附件3）"),
+    "staff_list": Name("从业人员名单", "从业人员名单"),
+    "expert_check": Name("专家检查记录", "托管服务专家检查记录"),
     "unknown": Name("无法识别", "无法识别的材料"),
+    "packet": Name("材料包", "材料包（压缩包或合订文件）"),
 }
 STATUS_NAMES: dict[str, Name] = {
     "accepted": Name("已受理", "已受理"),
@@ -55,114 +72,6 @@ CATEGORY_NAMES: dict[str, Name] = {
 KIND_ZH: dict[str, str] = {k: n.short for k, n in KIND_NAMES.items()}
 STATUS_ZH: dict[str, str] = {k: n.short for k, n in STATUS_NAMES.items()}
 CATEGORY_ZH: dict[str, str] = {k: n.short for k, n in CATEGORY_NAMES.items()}
-
-
-# --------------------------------------------------------------------------- Document
-class Line(BaseModel):
-    """One line of text in reading order.
-
-    `cells` holds the line split where the layout has a wide gap (a PDF line that
-    spans two columns, a table row flattened to a line); `text` is the cells
-    joined by a single space. `conf` is the OCR confidence (0..1), None for a
-    text layer.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    text: str
-    cells: list[str] = Field(default_factory=list)
-    conf: Optional[float] = None
-
-
-class Table(BaseModel):
-    """A grid of cells. A cell covered by a merge holds None; its text sits in
-    the merge's top-left cell. Each cell's text keeps its inner line breaks."""
-
-    model_config = ConfigDict(frozen=True)
-
-    rows: list[list[Optional[str]]]
-    conf: Optional[float] = None
-
-
-class Block(BaseModel):
-    """One block of a page in reading order: a line or a table."""
-
-    model_config = ConfigDict(frozen=True)
-
-    line: Optional[Line] = None
-    table: Optional[Table] = None
-
-
-class Word(BaseModel):
-    """One box of text OCR read, where it stands on the original page image:
-    `quad` is its corners (top-left, top-right, bottom-right, bottom-left) as
-    fractions (x, y) of the upright page's width and height, from the top
-    left. The searchable PDF's invisible text layer is made of them."""
-
-    model_config = ConfigDict(frozen=True)
-
-    text: str
-    quad: tuple[float, float, float, float, float, float, float, float]
-
-
-class Page(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    blocks: list[Block] = Field(default_factory=list)
-    ocr: bool = False
-    words: list[Word] = Field(default_factory=list)   # OCR pages: the boxes read, for the text layer
-
-
-class LayerPage(BaseModel):
-    """The OCR words of one page of the original file (0-based index)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    index: int
-    words: list[Word]
-
-
-class Document(BaseModel):
-    """What every reader returns, whatever the file type."""
-
-    model_config = ConfigDict(frozen=True)
-
-    pages: list[Page] = Field(default_factory=list)
-    reader: str = ""
-
-    @property
-    def ocr(self) -> bool:
-        return any(p.ocr for p in self.pages)
-
-    def lines(self) -> list[Line]:
-        """Every line, tables flattened row by row (covered cells skipped)."""
-        out: list[Line] = []
-        for page in self.pages:
-            for block in page.blocks:
-                if block.line is not None:
-                    out.append(block.line)
-                elif block.table is not None:
-                    out.extend(table_lines(block.table))
-        return out
-
-    def tables(self) -> list[Table]:
-        return [b.table for p in self.pages for b in p.blocks if b.table is not None]
-
-    def text(self) -> str:
-        return "\n".join(line.text for line in self.lines())
-
-    def text_layer(self) -> list[LayerPage]:
-        """The OCR words of each page that was read by OCR."""
-        return [LayerPage(index=i, words=p.words) for i, p in enumerate(self.pages) if p.ocr and p.words]
-
-
-def table_lines(table: Table) -> list[Line]:
-    out = []
-    for row in table.rows:
-        cells = [c for c in row if c is not None and c.strip()]
-        if cells:
-            out.append(Line(text=" ".join(cells), cells=cells, conf=table.conf))
-    return out
 
 
 # --------------------------------------------------------------------------- fields
@@ -224,18 +133,54 @@ class WorkReportFields(BaseModel):
     phone: Optional[str] = None
 
 
+class StaffMember(BaseModel):
+    """One person on a 从业人员名单 (keys in the order of records.md)."""
+
+    name: Optional[str] = None
+    id_number: Optional[str] = None     # 居民身份证号码, kept whole in the ledger, shown masked (text.mask_id)
+    qualification: Optional[str] = None
+    certificate_no: Optional[str] = None
+    role: Optional[str] = None          # 专职 / 兼职, as written
+
+
+class StaffListFields(BaseModel):
+    agency_name: Optional[str] = None
+    people: Optional[list[StaffMember]] = None
+    filled_on: Optional[date] = None
+
+
+class ExpertCheckFields(BaseModel):
+    agency_name: Optional[str] = None
+    client_name: Optional[str] = None
+    checked_on: Optional[date] = None
+    experts: Optional[list[str]] = None
+    findings: Optional[str] = None
+    client_signed: Optional[bool] = None
+
+
 class UnknownFields(BaseModel):
     pass
 
 
-Fields = Union[ContractFields, ReportLetterFields, CommitmentFields, WorkReportFields, UnknownFields]
+class PacketFields(BaseModel):
+    """A packet (a ZIP, or a PDF holding several filings): what it holds,
+    each member or part a filing with a record of its own."""
+
+    members: list[str] = Field(default_factory=list)
+
+
+Fields = Union[ContractFields, ReportLetterFields, CommitmentFields, WorkReportFields, StaffListFields,
+               ExpertCheckFields, PacketFields, UnknownFields]
 
 FIELDS_BY_KIND: dict[str, type[BaseModel]] = {
     "contract": ContractFields,
     "report_letter": ReportLetterFields,
     "commitment": CommitmentFields,
     "work_report": WorkReportFields,
+    "staff_list": StaffListFields,
+    "expert_check": ExpertCheckFields,
     "unknown": UnknownFields,
+    "packet": PacketFields,
 }
 
 
@@ -246,11 +191,46 @@ class Extraction(BaseModel):
     # contract: the amount written in 大写 and in 小写, in 万元, when both were found
     price_upper_wan: Optional[float] = None
     price_lower_wan: Optional[float] = None
+    # the OCR confidence of the lines the amounts were read from (None: a text layer)
+    price_conf: Optional[float] = None
     # work report: price cells that could not be decided (row index -> text)
     undecided_prices: dict[int, str] = Field(default_factory=dict)
+    # unknown: which kind came closest and what it lacked, as the officer is told
+    unknown_reason: Optional[str] = None
+    # fields left null because the evidence conflicts (field -> why, in Chinese)
+    conflicts: dict[str, str] = Field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- record
+class PartOf(BaseModel):
+    """Where a filing found inside another file sits: a ZIP member's path,
+    or the pages (1-based, first and last) of a PDF holding several filings."""
+
+    sha256: str
+    member: Optional[str] = None
+    pages: Optional[list[int]] = None
+    members: Optional[list[str]] = None  # photos of one filing sent together: each photo, in page order
+
+    @model_serializer(mode="wrap")
+    def _set_keys_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """`{"sha256", "member"}` or `{"sha256", "pages"}`, as the spec writes them."""
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+
+class FieldEvidence(BaseModel):
+    """Where one field's value came from: the page (1-based), the label it
+    was found by, the cell or line (表1第3行第2列, 第5行), the text there, the
+    box on the page in points from its top left where the reader knows it,
+    and the OCR confidence of a scan."""
+
+    page: int
+    label: Optional[str] = None
+    where: str
+    text: str
+    bbox: Optional[Box] = None
+    conf: Optional[float] = None
+
+
 class Issue(BaseModel):
     code: str
     severity: Severity
@@ -268,9 +248,14 @@ class Record(BaseModel):
     status: Status
     ocr: bool = False
     received_on: Optional[date] = None
+    part_of: Optional[PartOf] = None
+    signatures: Optional[list[Signature]] = None
+    # field -> where its value came from (an extra key beside the spec's)
+    evidence: dict[str, FieldEvidence] = Field(default_factory=dict)
     # What the batch needs of the file besides the record, never printed nor
     # stored as part of it: the text read (the search index) and the OCR
-    # words of scanned pages (the searchable PDF).
+    # words of scanned pages (the searchable PDF; page indices of this
+    # record's own file, or of its photos in order for photos read together).
     text: str = Field(default="", exclude=True, repr=False)
     layer: list[LayerPage] = Field(default_factory=list, exclude=True, repr=False)
 
@@ -317,12 +302,28 @@ class FiledRecord(Record):
     searchable: Optional[str] = None   # the searchable PDF made beside a scanned original in the archive
 
     @property
+    def version(self) -> int:
+        """How many corrections and decisions the record has had (an officer
+        saving a record names the version seen: a record changed since is refused)."""
+        return len(self.corrections)
+
+    @property
+    def corrected(self) -> bool:
+        return any(c.field not in ("status", "kind") for c in self.corrections)
+
+    @property
     def all_issues(self) -> list[Issue]:
         return self.issues + self.cross_issues
 
     @property
     def errors(self) -> list[Issue]:
         return [i for i in self.all_issues if i.severity == "error"]
+
+    def open_errors(self) -> set[str]:
+        """Fields with an error no officer has settled (an accepted record has none)."""
+        if self.status == "accepted":
+            return set()
+        return {i.field for i in self.errors if i.field}
 
     def to_json_dict(self) -> dict[str, Any]:
         """The record as `pipeline records` prints it: every issue in `issues`."""
@@ -339,5 +340,7 @@ class Limits(BaseModel):
     max_bytes: int = 200 * 1024 * 1024
     max_pages: int = 200
     max_pixels: int = 60_000_000  # per page image, after rendering
-    max_unpacked_bytes: int = 300 * 1024 * 1024  # docx/xlsx zip contents
+    max_unpacked_bytes: int = 300 * 1024 * 1024  # docx/xlsx/ofd zip contents; a packet's members together
+    max_members: int = 500  # files in one packet (ZIP)
+    max_nesting: int = 1  # packets inside a packet: one level
     ocr_dpi: int = 200

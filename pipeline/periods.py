@@ -6,12 +6,18 @@ documents and the digest all ask here.
 - 附件3 注: the half-year's report is due in the first week (by the 7th) of
   the month after it;
 - 第十四条: a change of the agency's information is updated within 10
-  working days (Chinese public holidays and make-up days counted).
+  working days (Chinese public holidays and make-up days counted);
+- 第十七条: a 托管 service brings in the district's experts a number of
+  times per service year: the year that starts on the day the contract is
+  signed, each anniversary the next one, the last cut short by the end of
+  the contract.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
+from typing import Optional
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,6 +26,7 @@ from .parse.workdays import add_working_days
 CONTRACT_FILING_DAYS = 7      # 第十五条
 WORK_REPORT_DUE_DAY = 7       # 附件3 注
 CHANGE_WORKING_DAYS = 10      # 第十四条
+TUOGUAN_TERM_DAYS = 365       # a 托管 contract that states no end is taken to run one year
 
 
 class HalfYear(BaseModel):
@@ -79,3 +86,50 @@ def change_deadline(changed_on: date) -> tuple[date, bool]:
 def months_between(a: date, b: date) -> int:
     """Whole months from a to b (0 when b is before a)."""
     return max(0, (b.year - a.year) * 12 + b.month - a.month - (b.day < a.day))
+
+
+class ServiceYear(BaseModel):
+    """One service year of a 托管 contract (第十七条): its checks are due by `end`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int                 # 1 for the first year of the contract
+    start: date
+    end: date
+
+    @property
+    def label(self) -> str:
+        return f"第{self.number}服务年度（{self.start.isoformat()}至{self.end.isoformat()}）"
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+
+def _anniversary(start: date, years: int) -> date:
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:            # 29 February
+        return start.replace(year=start.year + years, day=28)
+
+
+def service_years(start: date, end: Optional[date]) -> list[ServiceYear]:
+    """The service years of a contract running from `start` to `end`
+    (no end stated: one year)."""
+    end = end if end and end >= start else start + timedelta(days=TUOGUAN_TERM_DAYS - 1)
+    out: list[ServiceYear] = []
+    n = 0
+    while _anniversary(start, n) <= end:
+        out.append(ServiceYear(number=n + 1, start=_anniversary(start, n),
+                               end=min(end, _anniversary(start, n + 1) - timedelta(days=1))))
+        n += 1
+    return out
+
+
+def checks_required(per_year: int, year: ServiceYear) -> int:
+    """Expert checks a service year needs: `per_year` for a whole year; a year
+    cut short by the end of the contract needs its share, rounded up."""
+    return max(1, math.ceil(per_year * min(year.days, 365) / 365 - 1e-9))

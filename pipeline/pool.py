@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
 from .extract.read import OCR_THREADS_ENV, READERS, ocr_threads_asked
-from .flow import build_record, rejected_record, sha256_of
-from .models import Limits, Record
+from .flow import build_records, rejected_record, sha256_of
+from .models import Kind, Limits, PartOf, Record
 
 log = logging.getLogger("pipeline")
 
@@ -37,13 +37,34 @@ class Job:
     received_on: dt.date
     name: str
     sha256: str = ""
+    part_of: Optional[PartOf] = None     # a member of a packet
+    depth: int = 0                       # how many packets it sits in
+    made: Optional[Record] = None        # a packet's record, made when it was unpacked
+    folder: Optional[str] = None         # the inbox subfolder of the packet it came in
+    more: tuple[tuple[str, Path], ...] = ()  # the other photos of a packet (member, path), read with this one
+    kind: Optional[Kind] = None          # an officer's correction of the kind (reprocess keeps it)
 
 
-def read_job(job: Job, limits: Limits) -> Record:
-    return build_record(job.path, job.received_on, limits, source=job.name)
+# What a worker does with a job: the file's records, its own first (a PDF
+# holding several filings gives its packet record, then one per filing).
+Work = Callable[[Job, Limits], list[Record]]
 
 
-def _timed(work: Callable[[Job, Limits], Record], job: Job, limits: Limits) -> tuple[Record, float]:
+def read_job(job: Job, limits: Limits) -> list[Record]:
+    if job.made is not None:
+        return [job.made]
+    if job.more and job.part_of is not None and job.part_of.member:
+        from .members import photo_set_records
+
+        photos = [(job.part_of.member, job.path), *job.more]
+        return photo_set_records(photos, job.part_of.sha256, job.received_on, limits)
+    records = build_records(job.path, job.received_on, limits, source=job.name, split=job.kind is None, kind=job.kind)
+    if job.part_of is not None:
+        records[0] = records[0].model_copy(update={"part_of": job.part_of})
+    return records
+
+
+def _timed(work: Work, job: Job, limits: Limits) -> tuple[list[Record], float]:
     started = time.perf_counter()
     return work(job, limits), time.perf_counter() - started
 
@@ -67,8 +88,9 @@ def _warm() -> None:
     time.sleep(0.2)  # let the next warm-up go to another worker
 
 
-def crash_record(job: Job, reason: str) -> Record:
-    return rejected_record(job.name, job.sha256 or sha256_of(job.path), job.received_on, reason)
+def crash_record(job: Job, reason: str) -> list[Record]:
+    record = rejected_record(job.name, job.sha256 or sha256_of(job.path), job.received_on, reason)
+    return [record.model_copy(update={"part_of": job.part_of})]
 
 
 def cost_order(path: Path) -> tuple[int, int]:
@@ -108,7 +130,7 @@ class Reader:
     Either way each worker uses one core: `workers` is the number of cores
     a batch may take."""
 
-    def __init__(self, workers: int, limits: Limits, work: Callable[[Job, Limits], Record] = read_job) -> None:
+    def __init__(self, workers: int, limits: Limits, work: Work = read_job) -> None:
         self.workers = max(1, workers)
         self.limits = limits
         self.work = work  # a top-level function (it is sent to the workers)
@@ -125,8 +147,8 @@ class Reader:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def map(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Record, float]]:
-        """(job, record, seconds spent reading it) for every job, in the
+    def map(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, list[Record], float]]:
+        """(job, its records, seconds spent reading it) for every job, in the
         order they finish. `jobs` is consumed as the pool has room, so a
         generator that claims files lets the first ones be read meanwhile."""
         if self.workers == 1:
@@ -154,7 +176,7 @@ class Reader:
             for _ in range(self.workers):
                 self._executor().submit(_warm)
 
-    def _inline(self, job: Job) -> Record:
+    def _inline(self, job: Job) -> list[Record]:
         try:
             return self.work(job, self.limits)
         except Exception as exc:  # a crashing reader must not lose the file
@@ -173,7 +195,7 @@ class Reader:
                                              initializer=_init_worker, initargs=(ocr_threads(),))
         return self._pool
 
-    def _run(self, jobs: Iterator[Job], orphans: list[Job], window: int) -> Iterator[tuple[Job, Record, float]]:
+    def _run(self, jobs: Iterator[Job], orphans: list[Job], window: int) -> Iterator[tuple[Job, list[Record], float]]:
         running: dict[Future, Job] = {}
         queue: deque[Job] = deque()
         while True:

@@ -28,6 +28,7 @@ def status_text(settings: Settings, ledger: Ledger, newest: int = 10) -> str:
     lines.append(f"\n扫描件与照片的可检索 PDF：缺少 {missing} 个" + ("（运行 pipeline reprocess 补做）" if missing else ""))
     waiting = sum(1 for _ in scan(settings.inbox)) if settings.inbox.is_dir() else 0
     lines.append(f"\n收件目录中等待处理：{waiting} 个文件")
+    lines.append(f"扫描件识别引擎：{ocr_engine_line()}")
     unavailable = generation_unavailable()
     if unavailable:
         lines.append(f"文书生成：不可用：{unavailable}")
@@ -48,3 +49,12 @@ def missing_searchable(ledger: Ledger) -> int:
         if rec.ocr and not unreadable and not (rec.searchable and Path(rec.searchable).exists()):
             missing += 1
     return missing
+
+
+def ocr_engine_line() -> str:
+    """The OCR runtime each worker picks (the same environment, the same choice)."""
+    from .extract.read import ocr_engine
+
+    if not ocr_engine.is_available():
+        return "不可用：未安装 rapidocr、识别运行库或其模型文件，扫描件和照片将无法识别"
+    return ocr_engine.runtime_description()

@@ -44,13 +44,19 @@ def searchable_path(original: Path) -> Path:
     return original.with_name(original.name + SUFFIX)
 
 
-def make_searchable(original: Path, layer: list[LayerPage], target: Optional[Path] = None) -> Path:
-    """Write the searchable PDF of `original` (words of `layer`) beside it,
-    or at `target`; PDF/A-2b when the content allows. Returns its path."""
+def make_searchable(originals: Path | list[Path], layer: list[LayerPage], target: Optional[Path] = None) -> Path:
+    """Write the searchable PDF of `originals` (a file, or the photos of one
+    filing, one page each, in order) with the words of `layer` beside the
+    first, or at `target`; PDF/A-2b when the content allows. Returns its path."""
     import pikepdf
 
+    files = [originals] if isinstance(originals, Path) else list(originals)
+    original = files[0]
     target = target or searchable_path(original)
-    source = io.BytesIO(original.read_bytes()) if _is_pdf(original) else io.BytesIO(_image_pdf(original))
+    if _is_pdf(original):
+        source = io.BytesIO(original.read_bytes())
+    else:
+        source = io.BytesIO(_image_pdf(files[0]) if len(files) == 1 else _images_pdf(files))
     with pikepdf.open(source) as pdf:
         font = _font(pdf)
         for page in layer:
@@ -91,6 +97,23 @@ def _image_pdf(path: Path) -> bytes:
                 frame.convert("L" if frame.mode in ("1", "L", "LA", "I", "I;16") else "RGB").save(buf, "PNG")
                 frames.append(buf.getvalue())
         return bytes(img2pdf.convert(frames))
+
+
+def _images_pdf(paths: list[Path]) -> bytes:
+    """Photos of one filing as one PDF, a page each (img2pdf, lossless)."""
+    import pikepdf
+
+    out = pikepdf.new()
+    singles = [pikepdf.open(io.BytesIO(_image_pdf(path))) for path in paths]
+    try:
+        for one in singles:
+            out.pages.extend(one.pages)
+        buf = io.BytesIO()
+        out.save(buf)
+    finally:
+        for one in singles:
+            one.close()
+    return buf.getvalue()
 
 
 # ------------------------------------------------------------------ the text layer

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     max_pages: int = Limits().max_pages
     max_pixels: int = Limits().max_pixels
     max_unpacked_bytes: int = Limits().max_unpacked_bytes
+    station_url: Optional[str] = None  # the review station's address while it runs (the digest links to it)
     workers: int = Field(default_factory=lambda: default_workers(), ge=1)
 
     @property

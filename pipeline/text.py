@@ -23,6 +23,10 @@ _FOLD[0x00A0] = " "
 # every glyph a form uses for a ticked or an empty box
 TICKED_GLYPHS = "☑☒■√✓✔▣◼⊠"
 EMPTY_GLYPHS = "□☐▢◻"  # not 〇: it is the Chinese zero
+# symbol-font boxes as a PDF text layer gives them: the private-use code point
+# U+F000 + the font's byte (Wingdings þ ý ü x ¨ o q, Wingdings 2 R S P Q £ * ¢, Symbol √)
+TICKED_GLYPHS += "".join(chr(0xF000 + b) for b in (0xFE, 0xFD, 0xFC, 0x78, 0x52, 0x53, 0x50, 0x51, 0xD6))
+EMPTY_GLYPHS += "".join(chr(0xF000 + b) for b in (0xA8, 0x6F, 0x71, 0xA3, 0x2A, 0xA2))
 _BOX = str.maketrans({**{c: TICKED for c in TICKED_GLYPHS}, **{c: EMPTY for c in EMPTY_GLYPHS}})
 
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"

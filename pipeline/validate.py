@@ -11,22 +11,28 @@ from .models import (
     KIND_ZH,
     CommitmentFields,
     ContractFields,
+    ExpertCheckFields,
     Extraction,
     Fields,
     Issue,
     Kind,
     ReportLetterFields,
+    StaffListFields,
     Status,
     WorkReportFields,
 )
 from .parse.credit_code import is_valid_credit_code
+from .parse.id_number import is_valid_id_number, mask_id
 from .parse.phone import is_valid_phone
 from .parse.town import is_wujin_unit
 from .periods import contract_due, work_report_due
 
+# OCR confidence (0..1) from which a scan's reading is trusted for a check
+CONFIDENT = 0.80
+
 ERRORS = {"MISSING_FIELD", "UNREADABLE", "UNKNOWN_KIND", "INVALID_CREDIT_CODE", "INVALID_PHONE",
           "NO_SERVICE_CATEGORY", "AMOUNT_MISMATCH", "COMPLETION_BEFORE_SIGNING", "DATE_IN_FUTURE",
-          "COMMITMENT_ALTERED"}
+          "COMMITMENT_ALTERED", "INVALID_ID_NUMBER"}
 
 LABELS = {
     "agency_name": "机构名称", "client_name": "项目企业名称（委托方）", "project_content": "项目名称/服务内容",
@@ -40,11 +46,16 @@ LABELS = {
     "filled_on": "填表日期", "promisor": "承诺人", "clauses_intact": "承诺条款",
     "period_start": "报表起始日期", "period_end": "报表截止日期", "rows": "项目明细",
     "principal": "负责人", "preparer": "填表人", "phone": "联系电话",
+    "people": "人员名单", "checked_on": "检查日期", "findings": "检查发现的问题", "client_signed": "企业签收",
 }
+# labels a kind words otherwise than the table above
+KIND_LABELS = {"expert_check": {"experts": "检查专家", "agency_name": "托管服务机构", "client_name": "受检企业"}}
+PERSON_LABELS = {"name": "姓名", "id_number": "身份证号码"}
 ROW_LABELS = {"client_name": "项目企业名称", "project_content": "项目主要内容", "town": "项目所在镇（街道）",
               "signed_on": "签约时间", "completion_on": "完成时间", "price_wan": "服务价格（万元）",
               "client_contact": "项目企业联系人", "client_phone": "联系方式"}
-ARTICLE = {"contract": "第十五条", "report_letter": "第十四条", "commitment": "第十四条", "work_report": "第十五条"}
+ARTICLE = {"contract": "第十五条", "report_letter": "第十四条", "commitment": "第十四条", "work_report": "第十五条",
+           "staff_list": "第十四条", "expert_check": "第十七条"}
 
 
 def zh(day: dt.date) -> str:
@@ -66,8 +77,10 @@ def status_of(kind: Kind, issues: Iterable[Issue]) -> Status:
 
 def validate(kind: Kind, fields: Fields, extra: Extraction, received_on: dt.date) -> list[Issue]:
     if kind == "unknown":
-        return [issue("UNKNOWN_KIND", None, "无法识别该文件的类别（不是服务合同、报告函、承诺书或工作报表）：请确认是否提交错了文件。")]
+        return [issue("UNKNOWN_KIND", None, extra.unknown_reason
+                      or "无法识别该文件的类别（不是服务合同、报告函、承诺书、工作报表、从业人员名单或专家检查记录）：请确认是否提交错了文件。")]
     issues = _missing(kind, fields, extra)
+    issues += [issue("LOW_CONFIDENCE", name, why) for name, why in extra.conflicts.items()]
     if isinstance(fields, ContractFields):
         issues += _contract(fields, extra, received_on)
     elif isinstance(fields, ReportLetterFields):
@@ -76,14 +89,18 @@ def validate(kind: Kind, fields: Fields, extra: Extraction, received_on: dt.date
         issues += _commitment(fields, received_on)
     elif isinstance(fields, WorkReportFields):
         issues += _work_report(fields, extra, received_on)
+    elif isinstance(fields, StaffListFields):
+        issues += _staff_list(fields, received_on)
+    elif isinstance(fields, ExpertCheckFields):
+        issues += _future("checked_on", fields.checked_on, received_on, "检查日期")
     return issues
 
 
 def _missing(kind: Kind, fields: Fields, extra: Extraction) -> list[Issue]:
     out = []
     for name, value in fields:
-        if value is None:
-            out.append(issue("MISSING_FIELD", name, f"{KIND_ZH[kind]}缺少“{LABELS.get(name, name)}”：请补充填写后重新提交。", ARTICLE[kind]))
+        if value is None and name not in extra.conflicts:
+            out.append(issue("MISSING_FIELD", name, f"{KIND_ZH[kind]}缺少“{KIND_LABELS.get(kind, {}).get(name) or LABELS.get(name, name)}”：请补充填写后重新提交。", ARTICLE[kind]))
     if isinstance(fields, WorkReportFields) and fields.rows:
         for i, row in enumerate(fields.rows):
             for name, value in row:
@@ -93,6 +110,23 @@ def _missing(kind: Kind, fields: Fields, extra: Extraction) -> list[Issue]:
                 elif value is None:
                     out.append(issue("MISSING_FIELD", f"rows[{i}].{name}",
                                      f"工作报表第{i + 1}行缺少“{ROW_LABELS[name]}”：请补充填写后重新提交。", "第十五条"))
+    if isinstance(fields, StaffListFields) and fields.people:
+        for i, person in enumerate(fields.people):
+            for name, what in PERSON_LABELS.items():
+                if getattr(person, name) is None:
+                    out.append(issue("MISSING_FIELD", f"people[{i}].{name}",
+                                     f"从业人员名单第{i + 1}人缺少“{what}”：请补充填写后重新提交。", "第十四条"))
+    return out
+
+
+def _staff_list(f: StaffListFields, received_on: dt.date) -> list[Issue]:
+    out: list[Issue] = []
+    for i, person in enumerate(f.people or []):
+        if person.id_number and not is_valid_id_number(person.id_number):
+            out.append(issue("INVALID_ID_NUMBER", f"people[{i}].id_number",
+                             f"从业人员名单第{i + 1}人（{person.name or '姓名未填'}）的身份证号码“{mask_id(person.id_number)}”"
+                             "校验位或出生日期不符：请核对身份证后更正。", "第十四条"))
+    out += _future("filled_on", f.filled_on, received_on, "填表日期")
     return out
 
 
@@ -124,6 +158,11 @@ def _town(field: str, town: Optional[str], what: str) -> list[Issue]:
 def _contract(f: ContractFields, extra: Extraction, received_on: dt.date) -> list[Issue]:
     out = _phone("client_phone", f.client_phone, "委托方联系电话")
     if extra.price_upper_wan is not None and extra.price_lower_wan is not None \
+            and abs(extra.price_upper_wan - extra.price_lower_wan) > 1e-6 and not _confident(extra.price_conf):
+        out.append(issue("LOW_CONFIDENCE", "price_wan",
+                         f"合同金额大写（{extra.price_upper_wan:g}万元）与小写（{extra.price_lower_wan:g}万元）识别结果不一致，"
+                         f"但扫描件该处识别置信度较低（{extra.price_conf:.0%}）：请对照原件核对合同金额。"))
+    elif extra.price_upper_wan is not None and extra.price_lower_wan is not None \
             and abs(extra.price_upper_wan - extra.price_lower_wan) > 1e-6:
         out.append(issue("AMOUNT_MISMATCH", "price_wan",
                          f"合同金额大写（{extra.price_upper_wan:g}万元）与小写（{extra.price_lower_wan:g}万元）不一致：请核对合同金额。", "第十五条"))
@@ -135,6 +174,11 @@ def _contract(f: ContractFields, extra: Extraction, received_on: dt.date) -> lis
                          f"合同于{zh(f.signed_on)}签订，{zh(received_on)}才报送，已过{days}天，超过签订后7日内上传的时限。", "第十五条"))
     out += _town("town", f.town, "项目")
     return out
+
+
+def _confident(conf: Optional[float]) -> bool:
+    """Read with confidence: a text layer, or OCR at or above CONFIDENT."""
+    return conf is None or conf >= CONFIDENT
 
 
 def _report_letter(f: ReportLetterFields, received_on: dt.date) -> list[Issue]:

@@ -14,24 +14,31 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
 
 # What each part of the package must never import. Keys are module name
 # prefixes; a module is checked against every key it starts with.
-STAGES = ["pipeline.extract", "pipeline.flow", "pipeline.pool", "pipeline.validate", "pipeline.confidence",
+STAGES = ["pipeline.extract", "pipeline.packet", "pipeline.flow", "pipeline.members", "pipeline.pool", "pipeline.validate", "pipeline.confidence",
           "pipeline.crosscheck", "pipeline.ledger", "pipeline.intake", "pipeline.batch", "pipeline.background",
-          "pipeline.watch", "pipeline.generate", "pipeline.digest", "pipeline.report", "pipeline.cli"]
-ABOVE_EXTRACT = ["pipeline.flow", "pipeline.pool", "pipeline.crosscheck", "pipeline.ledger", "pipeline.intake",
+          "pipeline.watch", "pipeline.generate", "pipeline.digest", "pipeline.report", "pipeline.cli",
+          "pipeline.review", "pipeline.station", "pipeline.explain"]
+ABOVE_EXTRACT = ["pipeline.packet", "pipeline.flow", "pipeline.members", "pipeline.explain", "pipeline.pool",
+                 "pipeline.crosscheck", "pipeline.ledger", "pipeline.intake",
                  "pipeline.batch", "pipeline.background", "pipeline.watch", "pipeline.generate", "pipeline.digest",
-                 "pipeline.report", "pipeline.cli", "pipeline.validate", "pipeline.confidence"]
+                 "pipeline.report", "pipeline.cli", "pipeline.validate", "pipeline.confidence", "pipeline.review",
+                 "pipeline.station"]
 FORBIDDEN: dict[str, list[str]] = {
     "pipeline.parse": STAGES,
     "pipeline.models": STAGES + ["pipeline.parse"],
+    "pipeline.document": STAGES + ["pipeline.parse", "pipeline.models"],
     "pipeline.text": STAGES + ["pipeline.parse", "pipeline.models"],
     "pipeline.errors": STAGES,
     "pipeline.periods": STAGES,
     "pipeline.agencies": STAGES,
+    "pipeline.supervision": STAGES,
     "pipeline.atomic": STAGES,
     "pipeline.settings": STAGES,
     "pipeline.pdfa": STAGES,          # PDF/A marks and checks: below every stage
     "pipeline.searchable": STAGES,    # the searchable PDF of a scan, made from a record's words by the intake
+    "pipeline.search_index": STAGES,  # the ledger's full-text index: only the ledger writes and reads it
     "pipeline.extract": ABOVE_EXTRACT,
+    "pipeline.packet": ABOVE_EXTRACT,
     "pipeline.validate": [s for s in ABOVE_EXTRACT if s not in ("pipeline.validate",)] + ["pipeline.extract"],
     "pipeline.crosscheck": ["pipeline.ledger", "pipeline.intake", "pipeline.batch", "pipeline.background",
                             "pipeline.watch", "pipeline.generate", "pipeline.digest", "pipeline.cli", "pipeline.report"],
@@ -43,10 +50,17 @@ FORBIDDEN: dict[str, list[str]] = {
                         "pipeline.background", "pipeline.watch", "pipeline.generate", "pipeline.digest"],
     "pipeline.digest": ["pipeline.ledger", "pipeline.watch", "pipeline.generate", "pipeline.batch", "pipeline.intake",
                         "pipeline.background", "pipeline.extract", "pipeline.crosscheck", "pipeline.cli"],
+    "pipeline.explain": ["pipeline.ledger", "pipeline.intake", "pipeline.batch", "pipeline.background", "pipeline.watch",
+                         "pipeline.generate", "pipeline.digest", "pipeline.cli", "pipeline.report"],
     "pipeline.intake": ["pipeline.batch", "pipeline.background", "pipeline.watch", "pipeline.cli", "pipeline.generate",
                         "pipeline.digest"],
     "pipeline.batch": ["pipeline.background", "pipeline.watch", "pipeline.cli"],
     "pipeline.background": ["pipeline.watch", "pipeline.cli"],
+    # officers' corrections: parsed and applied below the ledger, acted on above it, served on top
+    "pipeline.correct": [s for s in ABOVE_EXTRACT if s not in ("pipeline.validate", "pipeline.confidence")] + ["pipeline.extract", "pipeline.review", "pipeline.station", "pipeline.accounts"],
+    "pipeline.accounts": STAGES + ["pipeline.review", "pipeline.station"],
+    "pipeline.review": ["pipeline.watch", "pipeline.cli", "pipeline.station", "pipeline.digest", "pipeline.generate"],
+    "pipeline.station": ["pipeline.cli", "pipeline.extract", "pipeline.intake", "pipeline.pool"],
     "pipeline.watch": ["pipeline.cli"],
 }
 ONLY_CLI = "pipeline.cli"   # only the CLI (and `python -m pipeline`) imports the CLI

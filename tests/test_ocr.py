@@ -21,7 +21,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from pipeline.errors import LimitExceededError, UnreadableError
 from pipeline.extract.read import image as image_reader
-from pipeline.extract.read import ocr
+from pipeline.extract.read import ocr, ocr_engine
 from pipeline.models import Document, Limits, Page
 
 from .system import cjk_font
@@ -104,7 +104,13 @@ FILING = [
 
 
 # --------------------------------------------------------------------------- models stay local
-def test_models_are_the_ones_shipped_in_the_wheel(monkeypatch):
+RUNTIMES = [pytest.param(r, marks=pytest.mark.skipif(r == "openvino" and not ocr_engine.openvino_loads(),
+                                                     reason="OpenVINO is not installed on this platform"))
+            for r in ocr_engine.RUNTIMES]
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_models_are_the_ones_shipped_in_the_wheel(monkeypatch, runtime):
     import rapidocr
     from rapidocr.utils import download_file
 
@@ -127,14 +133,25 @@ def test_models_are_the_ones_shipped_in_the_wheel(monkeypatch):
     import socket
 
     monkeypatch.setattr(socket.socket, "connect", lambda *a, **k: (_ for _ in ()).throw(AssertionError("network")))
-    engine = ocr._make_engine()
+    read: list[Path] = []
+    if runtime == "openvino":  # the paths OpenVINO is asked to read
+        import openvino
+
+        original = openvino.Core.read_model
+        monkeypatch.setattr(openvino.Core, "read_model",
+                            lambda core, model, *a, **k: read.append(Path(model)) or original(core, model, *a, **k))
+    engine = ocr._make_engine(1, "capped", runtime)
     blank = np.full((64, 200, 3), 255, np.uint8)
     engine(blank)  # loads the detector
     engine(blank, use_det=False, use_cls=True, use_rec=True)  # loads classifier and recogniser
-    loaded = [engine.text_det, engine.text_cls, engine.text_rec]
-    for part in loaded:
-        model_path = Path(part.session.session._model_path).resolve()
-        assert model_path.is_relative_to(package / "models"), model_path
+    parts = [engine.text_det, engine.text_cls, engine.text_rec]
+    if runtime == "onnxruntime":
+        read = [Path(part.session.session._model_path) for part in parts]
+    else:
+        assert {type(part.session).__name__ for part in parts} == {"OpenVINOInferSession"}
+    assert len(read) == 3
+    for model_path in read:
+        assert model_path.resolve().is_relative_to(package / "models"), model_path
     # the bundled files are the exact ones (by SHA-256) rapidocr's model table names
     table = (package / "default_models.yaml").read_text(encoding="utf-8")
     sums = set(re.findall(r"SHA256:\s*([0-9a-f]{64})", table))
@@ -154,6 +171,25 @@ def test_engine_is_created_lazily_once():
 
 
 # --------------------------------------------------------------------------- reading
+@needs_font
+def test_both_runtimes_read_the_same_page(monkeypatch):
+    """PIPELINE_OCR_ENGINE picks the runtime (ONNX Runtime by default,
+    OpenVINO when asked for and installed); either one reads a filing to the
+    same text."""
+    monkeypatch.delenv("PIPELINE_OCR_ENGINE", raising=False)
+    assert ocr_engine.runtime_name() == "onnxruntime"
+    assert "ONNX Runtime（默认" in ocr_engine.runtime_description()
+    slow = squash(doc_of(ocr.ocr_image(page_image(FILING), LIMITS)).text())
+    if not ocr_engine.openvino_loads():
+        pytest.skip("OpenVINO is not installed on this platform")
+    monkeypatch.setenv("PIPELINE_OCR_ENGINE", "openvino")
+    assert ocr_engine.runtime_name() == "openvino"
+    fast = squash(doc_of(ocr.ocr_image(page_image(FILING), LIMITS)).text())
+    made = [e for (runtime, _, job), e in ocr._ENGINES.items() if runtime == "openvino" and job != "cls"]
+    assert made and {type(e.text_det.session).__name__ for e in made} == {"OpenVINOInferSession"}
+    assert fast == slow and "常州市安睿安全评价有限公司" in fast
+
+
 @needs_font
 def test_plain_lines_in_reading_order():
     page = ocr.ocr_image(page_image(FILING), LIMITS)

@@ -26,8 +26,8 @@ def _jobs(folder: Path) -> list[Job]:
 
 def test_pool_gives_the_same_records_as_inline() -> None:
     with Reader(1, Limits()) as inline, Reader(2, Limits()) as pooled:
-        one = {job.name: rec.to_json_dict() for job, rec, _ in inline.map(_jobs(SAMPLES))}
-        two = {job.name: rec.to_json_dict() for job, rec, _ in pooled.map(_jobs(SAMPLES))}
+        one = {job.name: recs[0].to_json_dict() for job, recs, _ in inline.map(_jobs(SAMPLES))}
+        two = {job.name: recs[0].to_json_dict() for job, recs, _ in pooled.map(_jobs(SAMPLES))}
     assert one == two and len(one) == len(NAMES)
 
 

@@ -98,7 +98,11 @@ def test_merged_and_nested_tables(tmp_path: Path) -> None:
     outer = tables[0].rows
     assert outer[0] == ["机构名称", "常州合并单元格有限公司", None]
     assert outer[1][0] == "委托方" and outer[2][0] is None
-    assert ["嵌套", "表格"] in [row for t in tables[1:] for row in t.rows]
+    # the nested table stays in its cell: no table of its own, and its text
+    # reads as part of the cell it sits in
+    assert len(tables) == 1
+    assert [(n.row, n.col, n.table.rows) for n in tables[0].nested] == [(2, 2, [["嵌套", "表格"]])]
+    assert tables[0].flat_rows()[2][2] == "嵌套 表格"
 
 
 def test_xlsx_dates_serials_and_numbers_as_text(tmp_path: Path) -> None:
@@ -159,3 +163,14 @@ def test_legacy_doc_is_converted_with_libreoffice(tmp_path: Path) -> None:
     record = build_record(tmp_path / "doc_0022.doc", dt.date(2021, 2, 23))
     assert record.kind == "commitment"
     assert record.fields.promisor == "陈玉兰"
+
+
+def test_label_whose_closing_bracket_ocr_dropped(tmp_path: Path) -> None:
+    """OCR reads `机构名称（盖章）：` as `机构名称（盖章:` now and then: the
+    value after the colon is still the agency's name."""
+    from pipeline.extract import commitment
+
+    path = tmp_path / "承诺书.txt"
+    path.write_text("安全生产技术服务机构承诺书\n机构名称（盖章:常州市思安安全评价有限公司\n2021年3月5日\n", encoding="utf-8")
+    fields, _ = commitment.extract(read_document(path))
+    assert fields.agency_name == "常州市思安安全评价有限公司"

@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.errors import UsageError
 from pipeline.ledger import Ledger
-from pipeline.models import ContractFields, Record, ReportLetterFields
+from pipeline.models import ContractFields, Correction, Record, ReportLetterFields
 from pipeline.search import search_lines
 
 from .test_cli import SAMPLES, run
@@ -72,9 +72,13 @@ def test_index_follows_reprocessing(ledger: Ledger) -> None:
     ledger.update_record(newer.sha256, newer)
     assert _hits(ledger, "锦华电机") == []
     assert [h["fields"]["client_name"] for h in _hits(ledger, "恒兴铸造")] == ["常州恒兴铸造有限公司"]
-    # a record read back from the ledger carries no text: the text indexed before stays
-    ledger.reindex("a" * 64)
-    assert len(_hits(ledger, "恒兴铸造")) == 1
+    # an officer's correction is searchable at once, and the text indexed before stays
+    fix = Correction(field="client_name", old="常州恒兴铸造有限公司", new="常州恒兴精密铸造有限公司", by="王科员",
+                     at=dt.datetime(2021, 4, 1, 9, 0), reason="营业执照上的全称")
+    ledger.add_correction("a" * 64, fix)
+    assert [h["fields"]["client_name"] for h in _hits(ledger, "恒兴精密")] == ["常州恒兴精密铸造有限公司"]
+    assert len(_hits(ledger, "营业执照")) == 1
+    assert len(_hits(ledger, "委托方")) == 1
 
 
 @pytest.mark.ocr

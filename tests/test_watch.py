@@ -354,7 +354,7 @@ def test_crashing_reader_loses_no_file(tmp_path: Path, monkeypatch: pytest.Monke
     def boom(*a, **k):
         raise RuntimeError("reader crashed")
 
-    monkeypatch.setattr(pool, "build_record", boom)
+    monkeypatch.setattr(pool, "build_records", boom)
     s = settings_for(tmp_path)
     s.inbox.mkdir(parents=True)
     shutil.copy(SAMPLES / "doc_0004.docx", s.inbox / "a.docx")

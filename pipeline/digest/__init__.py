@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Optional
 
 from ..atomic import atomic_path
 from ..models import FiledRecord
@@ -25,7 +26,8 @@ REVIEW_DIR_NAME = "待处理"   # Settings.review is outbox / this name
 __all__ = ["PAGE_NAME", "WORKBOOK_NAME", "Digest", "build_digest", "refresh_digest", "sheets", "write_html", "write_xlsx"]
 
 
-def refresh_digest(outbox: Path, records: list[FiledRecord], as_of: date) -> tuple[Path, Path]:
+def refresh_digest(outbox: Path, records: list[FiledRecord], as_of: date,
+                   station: Optional[str] = None) -> tuple[Path, Path]:
     """Build the digest and write (workbook, page) into `outbox`; a reader of
     the shared folder sees either the old file or the new one, never half."""
     outbox = Path(outbox)
@@ -35,5 +37,5 @@ def refresh_digest(outbox: Path, records: list[FiledRecord], as_of: date) -> tup
     with atomic_path(workbook) as tmp:
         write_xlsx(digest, tmp, REVIEW_DIR_NAME)
     with atomic_path(page) as tmp:
-        write_html(digest, tmp, REVIEW_DIR_NAME)
+        write_html(digest, tmp, REVIEW_DIR_NAME, station)
     return workbook, page

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 from pathlib import Path
+from typing import Optional
 from urllib.parse import quote
 
 from .sheets import Cell, Chart, Sheet, cell_text, sheets
@@ -15,7 +16,7 @@ from .views import ESTIMATED, Digest
 
 BADGES = {"逾期": "late", "缺报": "bad", "约谈": "bad", "注销预警": "warn", "条款被改动": "bad", "无": "bad",
           "未报送": "bad", "未能确认": "warn", "退回": "bad", "需人工复核": "warn", "已报": "ok", "完好": "ok",
-          "有": "ok", "未到期": "muted", "不适用": "muted", "是": "ok"}
+          "有": "ok", "未到期": "muted", "不适用": "muted", "是": "ok", "已逾期": "late", "即将到期": "warn"}
 COLOURS = ["#2f6db5", "#e08a2c", "#3a9a5b", "#8a5cc2", "#9aa0a6"]
 
 CSS = """
@@ -57,17 +58,17 @@ a{color:#1d5fb4}
 """
 
 
-def write_html(digest: Digest, path: Path, review_dir_name: str = "待处理") -> Path:
+def write_html(digest: Digest, path: Path, review_dir_name: str = "待处理", station: Optional[str] = None) -> Path:
     """Write the page to `path` (overwriting it) and return the path."""
-    Path(path).write_text(render(digest, review_dir_name), encoding="utf-8")
+    Path(path).write_text(render(digest, review_dir_name, station), encoding="utf-8")
     return Path(path)
 
 
-def render(digest: Digest, review_dir_name: str = "待处理") -> str:
+def render(digest: Digest, review_dir_name: str = "待处理", station: Optional[str] = None) -> str:
     views = sheets(digest)
     title = f"武进区安全生产技术服务机构监管汇总（截至 {digest.as_of}）"
     nav = "".join(f'<a href="#v-{escape(s.name)}">{escape(s.name)}</a>' for s in views)
-    body = "".join(_section(s, review_dir_name) for s in views)
+    body = "".join(_section(s, review_dir_name, station) for s in views)
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)}</title>'
             f"<style>{CSS}</style></head><body>"
@@ -86,6 +87,8 @@ def _cards(d: Digest) -> str:
         ("逾期备案合同", f"{len(d.late_contracts)} 份", "近12个月逾期备案合同", "alert" if d.late_contracts else ""),
         ("工作报表", f"{len(reports)} 家", f"{d.previous.label}工作报表逾期或缺报", "alert" if reports else ""),
         ("注销预警", f"{sum(a.dormant for a in d.agencies)} 家", "12个月以上无合同备案", "warn"),
+        ("一人多机构", f"{len(d.two_agencies)} 人次", "同一人员列在两家同类机构名单上", "alert" if d.two_agencies else ""),
+        ("托管专家检查", f"{len(d.expert_gaps)} 项", "托管合同专家检查次数不足", "alert" if d.expert_gaps else ""),
         ("机构概况", f"{len(d.agencies)} 家", f"{d.current.label}合同 {contracts} 份，{amount:.2f} 万元", ""),
     ]
     return '<div class="cards">' + "".join(
@@ -93,22 +96,24 @@ def _cards(d: Digest) -> str:
         for anchor, big, small, cls in cards) + "</div>"
 
 
-def _section(sheet: Sheet, review: str) -> str:
+def _section(sheet: Sheet, review: str, station: Optional[str] = None) -> str:
     head = f'<section id="v-{escape(sheet.name)}"><h2>{escape(sheet.title)}</h2>'
     note = f'<p class="note">{escape(sheet.note)}</p>' if sheet.note else ""
     if not sheet.charts:
-        return f"{head}{note}{_table(sheet, review)}</section>"
+        return f"{head}{note}{_table(sheet, review, station)}</section>"
     charts = "".join(_svg(sheet, c) for c in sheet.charts)
     return (f'{head}{note}<div class="charts">{charts}</div>'
             f"<details><summary>数据表</summary>{_table(sheet, review)}</details></section>")
 
 
-def _table(sheet: Sheet, review: str) -> str:
+def _table(sheet: Sheet, review: str, station: Optional[str] = None) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in sheet.headers)
     rows = []
     for i, row in enumerate(sheet.rows):
         link = sheet.links[i] if i < len(sheet.links) else None
         href = f"{quote(review)}/{quote(link)}" if link else None
+        if station and i < len(sheet.records) and sheet.records[i]:
+            href = f"{station}/record/{sheet.records[i]}"  # the record's page on the review station
         rows.append("<tr>" + "".join(_td(v, href if j == 0 else None) for j, v in enumerate(row)) + "</tr>")
     empty = "" if sheet.rows else '<p class="empty">（无）</p>'
     return (f'<div class="scroll"><table data-sheet="{escape(sheet.name)}"><thead><tr>{head}</tr></thead>'

@@ -27,8 +27,10 @@ from ..models import (
     WorkReportFields,
 )
 from ..names import safe_name
+from ..parse.id_number import mask_id
 from ..parse.town import WUJIN_UNITS
 from ..periods import HalfYear, change_deadline, days_late, half_year, months_between
+from ..supervision import ExpertGap, TwoAgencies, expert_check_gaps, people_in_two_agencies
 from ..text import name_key
 
 # ---------------------------------------------------------------- digest thresholds (named, documented)
@@ -74,13 +76,40 @@ class AgencyRow(BaseModel):
     dormant: bool
     errors: int                         # error issues within the window
     uncorrected: int
+    people_in_two: int = 0              # people also on another agency's current list (第十九条（七）)
+    checks_overdue: int = 0             # 托管 contracts whose ended service year lacks expert checks (第十七条)
     talk_reasons: list[str] = []
+
+
+class TwoAgencyRow(BaseModel):
+    """One person on the current staff lists of two agencies of the same type."""
+
+    name: str
+    id_masked: str                      # never the whole number
+    first: str
+    first_listed: date
+    second: str
+    second_listed: date
+    categories: str
+
+
+class ExpertGapRow(BaseModel):
+    agency: str
+    client: str
+    project: str
+    supervision: str                    # 重点监管 / 一般
+    year: str
+    required: int
+    done: int
+    deadline: date
+    overdue: bool
 
 
 class WaitingRow(BaseModel):
     received_on: date
     source: str
     review_name: str                    # the copy's name in outbox/待处理/
+    sha256: str = ""                    # the record (its page on the review station)
     kind: str
     status: str
     agency: str
@@ -108,6 +137,8 @@ class Digest(BaseModel):
     agencies: list[AgencyRow] = []
     late_contracts: list[ContractRow] = []
     waiting: list[WaitingRow] = []
+    two_agencies: list[TwoAgencyRow] = []
+    expert_gaps: list[ExpertGapRow] = []
     by_town: list[Bar] = []
     by_category: list[Bar] = []
     by_month: list[MonthBar] = []
@@ -234,6 +265,8 @@ def _talk_reasons(a: AgencyRow, d: Digest) -> list[str]:
         (a.late_contracts >= LATE_CONTRACTS_FOR_TALK, f"逃避监管：近12个月{a.late_contracts}份合同逾期备案（第十五条）"),
         (a.errors >= MANY_ERRORS_FOR_TALK, f"问题较多：近12个月材料错误{a.errors}处"),
         (a.uncorrected > 0, f"问题未整改：{a.uncorrected}份材料收到回执{CORRECTION_GRACE_DAYS}日后仍未更正"),
+        (a.people_in_two > 0, f"从业人员同时在两家同类机构：{a.people_in_two}人（第十九条（七））"),
+        (a.checks_overdue > 0, f"托管专家检查不足：{a.checks_overdue}份托管合同的服务年度已结束仍未达到检查次数（第十七条）"),
     ]
     return [text for hit, text in checks if hit]
 
@@ -241,7 +274,7 @@ def _talk_reasons(a: AgencyRow, d: Digest) -> list[str]:
 # ---------------------------------------------------------------- waiting, charts
 def _waiting(recs: list[FiledRecord], pools: dict[str, list[FiledRecord]]) -> list[WaitingRow]:
     rows = [WaitingRow(
-        received_on=r.received_on, source=r.source, review_name=safe_name(r.source),
+        received_on=r.received_on, source=r.source, review_name=safe_name(r.source), sha256=r.sha256,
         kind=KIND_ZH.get(r.kind, r.kind), status=STATUS_ZH[r.status],
         agency=_field(r, "agency_name") or UNSTATED,
         reasons=[i.message + (f"（{i.article}）" if i.article else "") for i in r.errors or r.all_issues],
@@ -270,6 +303,36 @@ def _by_month(recs: list[FiledRecord], as_of: date) -> list[MonthBar]:
     return list(bars.values())
 
 
+# ---------------------------------------------------------------- issue 18: 第十九条（七）, 第十七条
+def _two_rows(pairs: list[TwoAgencies]) -> list[TwoAgencyRow]:
+    return [TwoAgencyRow(name=p.name or UNSTATED, id_masked=mask_id(p.id_number), first=p.first.agency,
+                         first_listed=p.first.listed_on, second=p.second.agency, second_listed=p.second.listed_on,
+                         categories="、".join(CATEGORY_ZH.get(c, c) for c in p.categories)) for p in pairs]
+
+
+def _gap_rows(gaps: list[ExpertGap]) -> list[ExpertGapRow]:
+    return [ExpertGapRow(agency=g.agency or UNSTATED, client=g.client or UNSTATED, project=g.project,
+                         supervision="重点监管" if g.key else "一般", year=g.year.label, required=g.required,
+                         done=g.done, deadline=g.deadline, overdue=g.overdue) for g in gaps]
+
+
+def _staff_and_checks(d: Digest, recs: list[FiledRecord]) -> None:
+    """The two views of issue 18, and their counts on each agency for the 约谈 list."""
+    pairs, gaps = people_in_two_agencies(recs, d.as_of), expert_check_gaps(recs, d.as_of)
+    d.two_agencies, d.expert_gaps = _two_rows(pairs), _gap_rows(gaps)
+    people: dict[str, set[str]] = defaultdict(set)
+    for p in pairs:
+        people[p.first.agency_key].add(p.id_number)
+        people[p.second.agency_key].add(p.id_number)
+    overdue: dict[str, set[str]] = defaultdict(set)
+    for g in gaps:
+        if g.overdue:
+            overdue[g.agency_key].add(g.sha256)
+    for a in d.agencies:
+        a.people_in_two, a.checks_overdue = len(people.get(a.key, ())), len(overdue.get(a.key, ()))
+        a.talk_reasons = _talk_reasons(a, d)
+
+
 def build_digest(records: list[FiledRecord], as_of: date) -> Digest:
     recs = [r for r in records if r.received_on <= as_of]
     current = half_year(as_of)
@@ -285,4 +348,5 @@ def build_digest(records: list[FiledRecord], as_of: date) -> Digest:
     d.by_town = _bars(recent, "town", list(WUJIN_UNITS))
     d.by_category = _bars(recent, "category", list(CATEGORY_ZH.values()))
     d.by_month, d.waiting = _by_month(recs, as_of), _waiting(recs, pools)
+    _staff_and_checks(d, recs)
     return d

@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 
 from ..models import Document, Extraction, Fields, Kind, UnknownFields
-from .classify import classify
+from .classify import classify, judge
 from .read import read_document
 
 # kind -> module with `extract(doc) -> (fields, extraction)`
@@ -16,6 +16,8 @@ EXTRACTORS: dict[str, str] = {
     "report_letter": "report_letter",
     "commitment": "commitment",
     "work_report": "work_report",
+    "staff_list": "staff_list",
+    "expert_check": "expert_check",
 }
 
 
@@ -27,4 +29,4 @@ def extract_fields(doc: Document, kind: Kind) -> tuple[Fields, Extraction]:
     return module.extract(doc)
 
 
-__all__ = ["classify", "extract_fields", "read_document"]
+__all__ = ["classify", "extract_fields", "judge", "read_document"]

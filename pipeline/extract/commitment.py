@@ -8,6 +8,7 @@ import unicodedata
 
 from ..models import CommitmentFields, Document, Extraction
 from ..text import squash, strip_seal_note
+from . import vocabulary
 from .labels import Finder, Rows
 from .values import date_or_none, person, text_or_none
 
@@ -22,9 +23,8 @@ CLAUSES = [
     "自觉接受各级安全生产监督管理部门的监督，按时报送工作业绩。",
 ]
 NUMERALS = "一二三四五六七八"
-NAME = ["机构名称（盖章）", "机构名称", "单位名称（盖章）", "单位名称", "机构（盖章）"]
-PROMISOR = ["承诺人（签名）", "承诺人（签字）", "承诺人", "法定代表人（签名）", "法定代表人"]
-DATE = ["日期", "签署日期", "承诺日期"]
+V = vocabulary.fields("commitment")
+NAME, PROMISOR, DATE = V["name"], V["promisor"], V["date"]
 STOPS = NAME + PROMISOR + DATE
 
 

@@ -12,36 +12,26 @@ from ..parse.dates import find_dates
 from ..parse.money import find_amounts, yuan_to_wan
 from ..parse.town import find_town
 from ..text import squash
+from . import vocabulary
 from .category import category_of
 from .labels import Finder, Row, Rows, label_regex
 from .values import date_or_none, is_org, person, phone_or_none, range_end, text_or_none
 
-CLIENT = ["委托方（甲方）", "甲方（委托方）", "委托方（以下简称甲方）", "委托方(以下简称“甲方”)", "委托单位（甲方）",
-          "委托方", "委托单位", "委托人", "甲方", "项目企业名称"]
-AGENCY = ["受托方（乙方）", "乙方（受托方）", "受托方（以下简称乙方）", "服务方（以下简称乙方）", "服务方（乙方）",
-          "乙方（服务方）", "受托单位（乙方）", "受托方", "服务方", "受托单位", "服务单位", "受托人", "乙方"]
-_CLIENT_HEAD = re.compile(r"^(委托方|甲方|委托单位|委托人|[^：:（(]{2,6}[（(]甲方[)）])")
-_AGENCY_HEAD = re.compile(r"^(受托方|乙方|服务方|受托单位|服务单位|受托人|[^：:（(]{2,6}[（(]乙方[)）])")
+V = vocabulary.fields("contract")
+CLIENT, AGENCY = V["client"], V["agency"]
+_heads = "|".join(V["client_heads"])
+_aheads = "|".join(V["agency_heads"])
+_CLIENT_HEAD = re.compile(rf"^({_heads}|[^：:（(]{{2,6}}[（(]甲方[)）])")
+_AGENCY_HEAD = re.compile(rf"^({_aheads}|[^：:（(]{{2,6}}[（(]乙方[)）])")
 _CLAUSE = re.compile(r"^([一二三四五六七八九十]+、|第[一二三四五六七八九十]+条|\d+[．.、])")
 
-NAME = ["名称（或姓名）", "名称", "单位名称"]
-CONTACT = ["联系（经办）人", "项目联系人", "联系人", "经办人"]
-PHONE = ["联系电话", "电话", "联系方式", "手机", "联系手机"]
-ADDRESS = ["住所（通讯地址）", "住所地", "住所", "通讯地址", "单位地址", "地址"]
-SIGNED = ["签订时间", "签订日期", "签约时间", "签约日期", "签署日期", "签订于"]
-TERM = ["有效期限", "履行期限", "服务期限", "技术服务期限", "工作期限", "合同期限", "完成时间", "完成日期", "完成期限", "服务时间",
-        "服务期间", "合同有效期", "培训期限", "培训时间", "检测时间", "检测期限", "评价期限", "评价时间", "托管期限", "实施期限",
-        "项目期限", "工作时间"]
+NAME, CONTACT, PHONE, ADDRESS = V["name"], V["contact"], V["phone"], V["address"]
+SIGNED, TERM, PROJECT, PLACE = V["signed"], V["term"], V["project"], V["place"]
+CLIENT_CONTACT = V["client_contact"]
 _ANY_TERM = re.compile(r"(期限|时间|期间|日期)[：:]")
-PROJECT = ["项目名称", "托管服务内容", "评价项目名称", "服务项目名称", "合同项目", "委托事项", "服务内容", "服务项目", "项目内容", "技术服务的内容",
-           "培训内容", "培训项目", "检测项目", "检测内容", "托管内容", "咨询内容", "评价项目", "工作内容"]
-PLACE = ["技术服务地点", "服务地点", "项目地点", "项目地址", "服务地址", "实施地点", "工作地点", "项目所在地", "评价范围", "检测地点",
-         "培训地点"]
-PRICE_HINTS = ["合同总金额", "总金额", "技术服务费总额", "服务费用", "合同金额", "服务费", "合同价款", "费用总额", "总价", "报酬", "价款",
-               "金额", "费用", "费合计", "合计", "总计"]
+PRICE_HINTS = V["price"]
 _PRICE_LINE = re.compile(r"费|金额|价|合计|总计|报酬")
-STOPS = CLIENT + AGENCY + NAME + CONTACT + PHONE + ADDRESS + SIGNED + TERM + PROJECT + PLACE + [
-    "法定代表人", "委托代理人", "开户银行", "帐号", "账号", "签订地点", "日期", "资质证书编号", "合同编号"]
+STOPS = CLIENT + AGENCY + NAME + CONTACT + PHONE + ADDRESS + SIGNED + TERM + PROJECT + PLACE + CLIENT_CONTACT + V["other"] + PRICE_HINTS
 
 
 def extract(doc: Document) -> tuple[ContractFields, Extraction]:
@@ -54,7 +44,10 @@ def extract(doc: Document) -> tuple[ContractFields, Extraction]:
     client_name = org(find.find(CLIENT, _is_party_org) or _party_named(rows, "甲方") or client.find(NAME, is_org))
     agency_name = org(find.find(AGENCY, _is_party_org) or _party_named(rows, "乙方") or agency.find(NAME, is_org))
     project = _project(find) or _title_project(_title(rows), client_name)
-    upper, lower = _amounts(rows)
+    upper, lower, price_conf = _amounts(rows)
+    if lower is None:
+        lower = _unit_cell_price(rows)
+    client_name, conflicts = _distinct_parties(client_name, agency_name)
     fields = ContractFields(
         agency_name=agency_name,
         client_name=client_name,
@@ -65,14 +58,56 @@ def extract(doc: Document) -> tuple[ContractFields, Extraction]:
         completion_on=range_end(find.find(TERM, _has_date) or _any_term(rows)),
         price_wan=yuan_to_wan(upper if upper is not None else lower) if (upper or lower) else None,
         client_contact=person(_own_party(client.find(CONTACT), "甲方|委托方"))
-        or person(_own_party(find.find(CONTACT, _names_parties), "甲方|委托方")),
-        client_phone=phone_or_none(client.find(PHONE)),
+        or person(_own_party(find.find(CONTACT, _names_parties), "甲方|委托方")) or person(find.find(CLIENT_CONTACT)),
+        client_phone=phone_or_none(client.find(PHONE)) or phone_or_none(find.find_after(CLIENT_CONTACT, PHONE)),
     )
     extra = Extraction(
         price_upper_wan=yuan_to_wan(upper) if upper else None,
         price_lower_wan=yuan_to_wan(lower) if lower else None,
+        price_conf=price_conf,
+        conflicts=conflicts,
     )
     return fields, extra
+
+
+def _distinct_parties(client: Optional[str], agency: Optional[str]) -> tuple[Optional[str], dict[str, str]]:
+    """The same organisation never stands on both sides: when the evidence
+    names it twice, the client is left null for a person to decide."""
+    if client and agency and squash(client) == squash(agency):
+        return None, {"client_name": f"委托方与受托方识别为同一单位“{agency}”，无法确定委托方：请对照原件核对。"}
+    return client, {}
+
+
+_UNIT_LABEL = re.compile(r"^(?P<label>[^（(]{1,10})[（(](?P<unit>万?元)[)）][：:]?$")
+
+
+def _unit_cell_price(rows: list[Row]):
+    """`费用（元） | 35000`: a price label whose unit is in its brackets and a
+    bare number in the next cell, read in that unit (as yuan)."""
+    from decimal import Decimal, InvalidOperation
+
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row.cells):
+            m = _UNIT_LABEL.match(squash(cell))
+            number = re.sub(r"[,，\s]", "", _beside(rows, r, c))
+            if not m or not _PRICE_LINE.search(m.group("label")) or not re.fullmatch(r"\d+(\.\d+)?", number):
+                continue
+            try:
+                value = Decimal(number)
+            except InvalidOperation:
+                continue
+            return value * 10000 if m.group("unit") == "万元" else value
+    return None
+
+
+def _beside(rows: list[Row], r: int, c: int) -> str:
+    """The cell right of cell (r, c), or the one under it in a header row."""
+    row = rows[r]
+    if c + 1 < len(row.cells) and re.search(r"\d", row.cells[c + 1]):
+        return row.cells[c + 1]
+    if r + 1 < len(rows) and row.in_table and rows[r + 1].in_table and c < len(row.cols) and row.cols[c] in rows[r + 1].cols:
+        return rows[r + 1].cells[rows[r + 1].cols.index(row.cols[c])]
+    return ""
 
 
 def _own_party(value: Optional[str], party: str) -> Optional[str]:
@@ -177,7 +212,9 @@ def _town(find: Finder, client: Finder) -> Optional[str]:
 
 
 def _amounts(rows: list[Row]):
-    """The 大写 and 小写 amounts of the line that states the contract's total."""
+    """The 大写 and 小写 amounts of the line that states the contract's total,
+    and the OCR confidence of the lines they were read from (None: a text
+    layer)."""
     texts = [row.text for row in rows]
     for hint in PRICE_HINTS:
         pat = label_regex(hint)
@@ -185,14 +222,19 @@ def _amounts(rows: list[Row]):
             if pat.search(text):
                 found = _amounts_at(texts, i)
                 if found != (None, None):
-                    return found
+                    return (*found, _conf(rows[i:i + 2]))
     # no known wording: the first fee-like line (培训费用, 检测费…) that states an amount
     for i, text in enumerate(texts):
         if _PRICE_LINE.search(text):
             found = _amounts_at(texts, i)
             if found != (None, None):
-                return found
-    return None, None
+                return (*found, _conf(rows[i:i + 2]))
+    return None, None, None
+
+
+def _conf(rows: list[Row]) -> Optional[float]:
+    confs = [r.conf for r in rows if r.conf is not None]
+    return min(confs) if confs else None
 
 
 def _amounts_at(texts: list[str], i: int):
@@ -284,7 +326,7 @@ def party_rows(rows: list[Row]) -> tuple[list[Row], list[Row]]:
     return client, agency
 
 
-_PREFIXED = re.compile(r"(甲方|委托方|乙方|受托方|服务方)(?=(的)?(联系人|联系电话|电话|手机|联系方式|住所|地址|经办人|项目联系人))")
+_PREFIXED = re.compile(rf"({_heads}|{_aheads})(?=(的)?(联系人|联系电话|电话|手机|联系方式|住所|地址|经办人|项目联系人))")
 
 
 def _prefixed_segments(text: str) -> list[tuple[str, str]]:

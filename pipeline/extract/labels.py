@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable, Optional, Sequence
 
-from ..models import Document
+from ..models import Box, Document, Table
 from ..text import squash
 
 Accept = Callable[[str], bool]
@@ -22,8 +22,10 @@ _LEAD = r"^[\s（(]*(?:第[一二三四五六七八九十]+条|[一二三四五�
 _COLON = r"[：:]"
 _CLAUSE_START = r"^(第[一二三四五六七八九十]+条|[一二三四五六七八九十]+、|\d+[\.．、]|[（(][一二三四五六七八九十\d]+[)）])"
 # what may stand between a label and its colon: a note in brackets `（签字）`, or
-# a second name for the same thing `电话/传真`
-_NOTE = r"\s*(?:[（(][^）)]{0,8}[)）]|[/／、][\u4e00-\u9fa5]{1,4})?"
+# a second name for the same thing `电话/传真`. OCR may drop the closing
+# bracket of a note right before the colon (`机构名称（盖章:`): a note then
+# ends at the colon.
+_NOTE = r"\s*(?:[（(][^）)]{0,8}[)）]|[（(][^）)：:]{0,8}(?=[：:])|[/／、][\u4e00-\u9fa5]{1,4})?"
 _COMPLETE_NAME = re.compile(r"(有限公司|有限责任公司|股份公司|集团|厂|学校|中心|研究院|事务所)$")
 _BLANK = re.compile(r"^[_＿\s]+|[_＿\s]+$")
 
@@ -33,6 +35,12 @@ class Row:
     cells: tuple[str, ...]
     conf: Optional[float] = None
     in_table: bool = False
+    # where the row stands (for evidence): page (1-based), a description for
+    # people (表1第3行 / 第5行), the grid column and the box of each cell
+    page: int = 0
+    where: str = ""
+    cols: tuple[int, ...] = ()
+    boxes: tuple[Optional[Box], ...] = ()
 
     @property
     def text(self) -> str:
@@ -48,17 +56,31 @@ class Rows:
     @classmethod
     def of(cls, doc: Document) -> "Rows":
         out: list[Row] = []
-        for page in doc.pages:
+        for p, page in enumerate(doc.pages, start=1):
+            line_no = table_no = 0
             for block in page.blocks:
                 if block.line is not None:
+                    line_no += 1
                     cells = tuple(block.line.cells or [block.line.text])
-                    out.append(Row(cells=cells, conf=block.line.conf))
+                    out.append(Row(cells=cells, conf=block.line.conf, page=p, where=f"第{line_no}行",
+                                   cols=tuple(range(len(cells))), boxes=tuple(block.line.boxes or ())))
                 elif block.table is not None:
-                    for table_row in block.table.rows:
-                        kept = tuple(unwrap(c) for c in table_row if c is not None)
-                        if any(kept):
-                            out.append(Row(cells=kept, conf=block.table.conf, in_table=True))
+                    table_no += 1
+                    out += _table_rows(block.table, p, table_no)
         return cls(out)
+
+
+def _table_rows(table: Table, page: int, number: int) -> list[Row]:
+    out = []
+    for r, table_row in enumerate(table.flat_rows()):
+        cols = tuple(c for c, cell in enumerate(table_row) if cell is not None)
+        kept = tuple(unwrap(table_row[c] or "") for c in cols)
+        if any(kept):
+            boxes = tuple(table.boxes[r][c] if table.boxes and r < len(table.boxes) and c < len(table.boxes[r]) else None
+                          for c in cols)
+            out.append(Row(cells=kept, conf=table.conf, in_table=True, page=page, where=f"表{number}第{r + 1}行",
+                           cols=cols, boxes=boxes))
+    return out
 
 
 def unwrap(cell: str) -> str:
@@ -72,23 +94,37 @@ def unwrap(cell: str) -> str:
     return joined
 
 
-@lru_cache(maxsize=512)
-def label_regex(label: str) -> re.Pattern[str]:
-    """A label matches with any white space between its characters."""
-    body = r"\s*".join(re.escape(ch) for ch in label if not ch.isspace())
-    return re.compile(body)
+_SAME = {"（": "[（(]", "(": "[（(]", "）": "[）)]", ")": "[）)]", "：": "[：:]", ":": "[：:]"}
 
 
-def is_label_cell(cell: str, labels: Iterable[str]) -> bool:
+def _char(ch: str) -> str:
+    return _SAME.get(ch, re.escape(ch))
+
+
+@lru_cache(maxsize=2048)
+def label_regex(label: str, slip: bool = False) -> re.Pattern[str]:
+    """A label matches with any white space between its characters, either
+    width of bracket and colon, and (`slip`, for OCR) one misread character
+    in a label of four or more characters."""
+    chars = [ch for ch in label if not ch.isspace()]
+    if not slip or len(chars) < 4:
+        return re.compile(r"\s*".join(_char(ch) for ch in chars))
+    variants = [r"\s*".join(r"[^\s：:]" if i == k else _char(ch) for i, ch in enumerate(chars)) for k in range(len(chars))]
+    return re.compile("(?:" + "|".join(variants) + ")")
+
+
+def is_label_cell(cell: str, labels: Iterable[str], slip: bool = False) -> bool:
     """True when the whole cell is one of the labels (a colon, a trailing
     note in brackets, or a （盖章）/（签字） mark may follow)."""
     s = re.sub(_LEAD, "", squash(cell))
     s = re.sub(r"[：:]$", "", s)
-    for label in labels:
-        lab = squash(label)
-        if s == lab or (s.startswith(lab) and re.fullmatch(r"[（(][^）)]*[)）][：:]?", s[len(lab):] or "x")):
-            return True
-    return False
+    return any(_whole_label(label, slip).fullmatch(s) for label in labels)
+
+
+@lru_cache(maxsize=4096)
+def _whole_label(label: str, slip: bool) -> re.Pattern[str]:
+    """A cell that is only the label (and a note in brackets after it)."""
+    return re.compile("(?:" + label_regex(label, slip).pattern + r")(?:[（(][^）)]*[)）][：:]?)?")
 
 
 def clean_value(value: str) -> str:
@@ -101,21 +137,32 @@ def _cut_at_labels(value: str, stops: Sequence[str]) -> str:
     """A value ends where the next known label of the same line begins."""
     end = len(value)
     for stop in stops:
-        m = re.search(r"\s*" + label_regex(stop).pattern + _NOTE + r"\s*" + _COLON, value)
+        m = _stop_regex(stop).search(value)
         if m and m.start() > 0:
             end = min(end, m.start())
     return value[:end]
 
 
-def _inline(cell: str, label: str, stops: Sequence[str]) -> Optional[str]:
+@lru_cache(maxsize=4096)
+def _stop_regex(stop: str) -> re.Pattern[str]:
+    return re.compile(r"\s*" + label_regex(stop).pattern + _NOTE + r"\s*" + _COLON)
+
+
+@lru_cache(maxsize=4096)
+def _inline_regexes(label: str, slip: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    pat = label_regex(label, slip).pattern + _NOTE
+    return re.compile(pat + r"\s*(?:" + _COLON + r"|_{2,}|＿{2,})"), re.compile(_LEAD + pat + r"\s+(?=\S)")
+
+
+def _inline(cell: str, label: str, stops: Sequence[str], slip: bool = False) -> Optional[str]:
     """`label：value` (or `label（注）：value`, `label____value`) inside one cell."""
-    pat = label_regex(label).pattern + _NOTE
-    m = re.search(pat + r"\s*(?:" + _COLON + r"|_{2,}|＿{2,})", cell)
+    colon, spaced = _inline_regexes(label, slip)
+    m = colon.search(cell)
     if not m:
         # `label   value` at the start of a cell (forms laid out with spaces or tabs)
-        m = re.match(_LEAD + pat + r"\s+(?=\S)", cell)
-        if not m:
-            return None
+        m = spaced.match(cell)
+        if not m or (re.search(r"\S\s\S", m.group().strip()) and re.match(r"\S(\s|$)", cell[m.end():])):
+            return None  # `手 机 号 码`: a spaced-out label goes on, it has no value here
     return _cut_at_labels(cell[m.end():], stops)
 
 
@@ -123,17 +170,25 @@ class Finder:
     """Looks labels up over a list of rows (a whole document or a scope)."""
 
     def __init__(self, rows: Sequence[Row], stops: Sequence[str] = ()) -> None:
-        self.rows = list(rows)
         self.stops = list(stops)
+        self._stop_keys = [(s, squash(s)) for s in self.stops]
+        self.rows = [_joined_split_label(row, self.stops) for row in rows]
+        # OCR rows: a label may come back with one character misread
+        self.ocr = any(r.conf is not None for r in self.rows)
+        self.slip = False
         # a line this long was probably wrapped by the layout: its value may go on
         lengths = sorted(len(squash(r.cells[0])) for r in self.rows if not r.in_table and len(r.cells) == 1)
         self.full_line = max(20, int(0.8 * lengths[int(0.9 * (len(lengths) - 1))])) if lengths else 10**6
+
+    def _other_stops(self, label: str) -> list[str]:
+        key = squash(label)
+        return [s for s, k in self._stop_keys if k != key]
 
     def positions(self, labels: Sequence[str]) -> Iterable[tuple[int, int, str]]:
         for r, row in enumerate(self.rows):
             for c, cell in enumerate(row.cells):
                 for label in labels:
-                    if label_regex(label).search(cell):
+                    if label_regex(label, self.slip).search(cell):
                         yield r, c, label
                         break
 
@@ -142,18 +197,23 @@ class Finder:
         when the layout says the value is empty; None when nothing is there."""
         row = self.rows[r]
         cell = row.cells[c]
-        stops = [s for s in self.stops if squash(s) != squash(label)]
-        if is_label_cell(cell, [label]):
+        stops = self._other_stops(label)
+        if is_label_cell(cell, [label], self.slip):
             if c + 1 < len(row.cells):
                 nxt = row.cells[c + 1]
-                return "" if is_label_cell(nxt, self.stops) else clean_value(_cut_at_labels(nxt, stops))
+                if is_label_cell(nxt, self.stops):
+                    return self._below(r, c) or ""  # a header row: the value stands in the cell below
+                return clean_value(_cut_at_labels(nxt, stops))
+            below = self._below(r, c)
+            if below:
+                return below
             if not row.in_table and r + 1 < len(self.rows):
                 nxt_row = self.rows[r + 1]
                 first = nxt_row.cells[0] if nxt_row.cells else ""
                 if first and not _starts_with_label(first, self.stops):
                     return clean_value(_cut_at_labels(first, stops))
             return ""
-        raw = _inline(cell, label, stops)
+        raw = _inline(cell, label, stops, self.slip)
         if raw is None:
             return None
         value = clean_value(raw)
@@ -163,6 +223,20 @@ class Finder:
         if value and runs_to_end and not row.in_table and len(row.cells) == 1 and len(squash(cell)) >= self.full_line:
             value = clean_value(self._continued(r, raw.strip()))
         return value
+
+    def _below(self, r: int, c: int) -> Optional[str]:
+        """The value in the cell under a header cell (a form whose labels
+        make a header row and whose values the row below)."""
+        row = self.rows[r]
+        if not row.in_table or r + 1 >= len(self.rows) or not row.cols or c >= len(row.cols):
+            return None
+        nxt = self.rows[r + 1]
+        labelled = sum(1 for x in row.cells if is_label_cell(x, self.stops))
+        if not nxt.in_table or len(nxt.cols) != len(row.cols) or 2 * labelled < len(row.cells) \
+                or any(re.search(r"\d", x) for x in row.cells):
+            return None  # not a header row
+        cell = nxt.cells[nxt.cols.index(row.cols[c])] if row.cols[c] in nxt.cols else ""
+        return None if not cell or is_label_cell(cell, self.stops) else clean_value(cell)
 
     def _continued(self, r: int, value: str) -> str:
         """A value wrapped over the next free lines of a text layer: taken
@@ -194,7 +268,19 @@ class Finder:
 
     def find(self, labels: Sequence[str], accept: Optional[Accept] = None, start: int = 0) -> Optional[str]:
         """The first accepted value of any of the labels (earlier labels in
-        the list are preferred over later ones)."""
+        the list are preferred over later ones); on a scan, when no label
+        is found as written, labels of four or more characters with one
+        character misread."""
+        found = self._find(labels, accept, start)
+        if found is None and self.ocr:
+            self.slip = True
+            try:
+                found = self._find([x for x in labels if len(squash(x)) >= 4], accept, start)
+            finally:
+                self.slip = False
+        return found
+
+    def _find(self, labels: Sequence[str], accept: Optional[Accept], start: int) -> Optional[str]:
         for label in labels:
             for r, c, _ in self.positions([label]):
                 if r < start:
@@ -208,15 +294,26 @@ class Finder:
 
     def find_after(self, anchors: Sequence[str], labels: Sequence[str], accept: Optional[Accept] = None) -> Optional[str]:
         """The first value of `labels` at or after the first anchor label
-        (the 联系手机 that belongs to 从业地联系人, not to 法定代表人)."""
+        (the 联系手机 that belongs to 从业地联系人, not to 法定代表人); on a
+        scan, labels with one character misread when none is found as written."""
+        found = self._find_after(anchors, labels, accept)
+        if found is None and self.ocr:
+            self.slip = True
+            try:
+                found = self._find_after(anchors, [x for x in labels if len(squash(x)) >= 4], accept)
+            finally:
+                self.slip = False
+        return found
+
+    def _find_after(self, anchors: Sequence[str], labels: Sequence[str], accept: Optional[Accept]) -> Optional[str]:
         for r, c, anchor in self.positions(anchors):
             # the rest of the anchor's own cell first: `从业地联系人：梁芳 联系手机：189…`
             cell = self.rows[r].cells[c]
             m = label_regex(anchor).search(cell)
             rest = cell[m.end():] if m else ""
             for label in labels:
-                if label_regex(label).search(rest):
-                    value = _inline(rest, label, [s for s in self.stops if squash(s) != squash(label)])
+                if label_regex(label, self.slip).search(rest):
+                    value = _inline(rest, label, self._other_stops(label), self.slip)
                     value = clean_value(value) if value else value
                     if value and (accept is None or accept(value)):
                         return value
@@ -226,7 +323,7 @@ class Finder:
                     if r2 == r and c2 <= c:
                         continue
                     for label in labels:
-                        if label_regex(label).search(cell):
+                        if label_regex(label, self.slip).search(cell):
                             value = self.value_at(r2, c2, label)
                             if value and (accept is None or accept(value)):
                                 return value
@@ -234,6 +331,25 @@ class Finder:
                                 return None
             return None
         return None
+
+
+def _joined_split_label(row: Row, stops: Sequence[str]) -> Row:
+    """`单位 | 名称 | value`: a label typed across two cells is one label."""
+    if not row.in_table or len(row.cells) < 3:
+        return row
+    cells, cols, boxes = list(row.cells), list(row.cols), list(row.boxes)
+    c = 0
+    while c + 2 < len(cells):
+        a, b = squash(cells[c]), squash(cells[c + 1])
+        if 1 <= len(a) <= 4 and 1 <= len(b) <= 4 and not is_label_cell(a, stops) and is_label_cell(a + b, stops):
+            cells[c:c + 2] = [a + b]
+            cols[c:c + 2] = cols[c:c + 1]
+            boxes[c:c + 2] = boxes[c:c + 1]
+        c += 1
+    if len(cells) == len(row.cells):
+        return row
+    return Row(cells=tuple(cells), conf=row.conf, in_table=True, page=row.page, where=row.where,
+               cols=tuple(cols), boxes=tuple(boxes))
 
 
 def _starts_with_label(cell: str, labels: Sequence[str]) -> bool:

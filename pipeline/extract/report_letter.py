@@ -6,23 +6,15 @@ import re
 from typing import Optional
 
 from ..models import EMPTY, TICKED, Category, Document, Extraction, ReportLetterFields
+from . import vocabulary
 from .category import form_category
 from .labels import Finder, Rows
 from .values import date_or_none, phone_or_none, text_or_none
 
-NAME = ["机构名称", "单位名称"]
-CATEGORY = ["服务类别", "服务类型"]
-SCOPE = ["业务范围"]
-LOCAL = ["在从业地开展业务内容", "在从业地开展", "从业地开展业务内容", "从业地业务内容"]
-LICENSE = ["企业法人营业执照编号", "营业执照编号", "统一社会信用代码", "信用代码", "营业执照号"]
-REG_ADDR = ["注册地址", "注册地"]
-OFFICE = ["办公地址", "经营地址"]
-CONTACT = ["从业地联系人", "联系人"]
-MOBILE = ["联系手机", "手机", "联系电话"]
-STAFF = ["从业人数", "从业人员数", "员工人数"]
-EXPERTS = ["聘用专家", "专家"]
-LEGAL = ["法定代表人", "法人代表"]
-FILLED = ["填表日期", "填报日期", "日期"]
+V = vocabulary.fields("report_letter")
+NAME, CATEGORY, SCOPE, LOCAL, LICENSE = V["name"], V["category"], V["scope"], V["local"], V["license"]
+REG_ADDR, OFFICE, CONTACT, MOBILE = V["registered_address"], V["office_address"], V["contact"], V["mobile"]
+STAFF, EXPERTS, LEGAL, FILLED = V["staff"], V["experts"], V["legal"], V["filled"]
 STOPS = NAME + CATEGORY + SCOPE + LOCAL + LICENSE + REG_ADDR + OFFICE + CONTACT + MOBILE + STAFF + EXPERTS + LEGAL + FILLED
 
 
@@ -53,6 +45,12 @@ def _categories(find: Finder) -> Optional[list[Category]]:
         return None
     found: list[Category] = []
     items = re.findall(rf"([{TICKED}{EMPTY}])\s*([^{TICKED}{EMPTY}]*)", value)
+    if not items:  # the categories written out without boxes: `安全评估评价、安全检测检验`
+        for part in re.split(r"[、，,；;/／\s]+", value):
+            category = form_category(part) if len(part) <= 8 else None
+            if category and category not in found:
+                found.append(category)
+        return found or None
     for i, (mark, label) in enumerate(items):
         if mark != TICKED:
             continue

@@ -14,25 +14,14 @@ from ..parse.money import parse_wan
 from ..parse.phone import find_phones
 from ..parse.town import find_town
 from ..text import squash
+from . import vocabulary
 from .labels import Finder, Row, Rows, unwrap
 from .values import date_or_none, person, phone_or_none, range_both, text_or_none
 
-COLUMNS: list[tuple[str, str]] = [
-    ("index", r"^序号|^编号$"),
-    ("client_name", r"企业名称|单位名称|服务对象|委托单位|客户名称"),
-    ("project_content", r"主要内容|项目内容|服务内容|合同内容|服务项目"),
-    ("town", r"镇|街道|所在地|属地"),
-    ("signed_on", r"签约|签订"),
-    ("completion_on", r"完成"),
-    ("price_wan", r"价格|金额|费用|价款"),
-    ("client_phone", r"^(联系)?电话|^手机|^联系方式$"),
-    ("client_contact", r"联系人|联系方式"),
-]
-AGENCY = ["机构名称", "机构", "单位名称", "填报单位"]
-PRINCIPAL = ["负责人（签字）", "负责人"]
-PREPARER = ["填表人", "填报人", "制表人"]
-PHONE = ["联系电话（传真）", "联系电话", "电话"]
-STOPS = AGENCY + PRINCIPAL + PREPARER + PHONE + ["注", "报告期", "统计期间", "填报期间"]
+COLUMNS: list[tuple[str, str]] = vocabulary.columns("work_report")
+V = vocabulary.fields("work_report")
+AGENCY, PRINCIPAL, PREPARER, PHONE = V["agency"], V["principal"], V["preparer"], V["phone"]
+STOPS = AGENCY + PRINCIPAL + PREPARER + PHONE + V["other"]
 
 
 def extract(doc: Document) -> tuple[WorkReportFields, Extraction]:
@@ -70,7 +59,7 @@ def _grid_rows(doc: Document) -> list[list[Optional[str]]]:
     for page in doc.pages:
         for block in page.blocks:
             if block.table is not None:
-                out += [[None if c is None else unwrap(c) for c in row] for row in block.table.rows]
+                out += [[None if c is None else unwrap(c) for c in row] for row in block.table.flat_rows()]
             elif block.line is not None:
                 out.append(list(block.line.cells or [block.line.text]))
     return [r for r in out if any(c for c in r)]

@@ -100,7 +100,7 @@ def sorted_rows(rows: Iterable[WorkReportRow]) -> list[WorkReportRow]:
 
 def work_report_context(agency_name: str, period_start: Optional[date], period_end: Optional[date],
                         rows: Iterable[WorkReportRow], principal: Optional[str] = None,
-                        preparer: Optional[str] = None, phone: Optional[str] = None) -> dict:
+                        preparer: Optional[str] = None, phone: Optional[str] = None, under_review: int = 0) -> dict:
     ordered = sorted_rows(rows)
     prices = [Decimal(str(r.price_wan)) for r in ordered if r.price_wan is not None]
     return {
@@ -123,6 +123,7 @@ def work_report_context(agency_name: str, period_start: Optional[date], period_e
         "principal": _text(principal),
         "preparer": _text(preparer),
         "phone": _text(phone),
+        "review_note": f"另有{under_review}份合同正在审核，未列入本表。" if under_review else "",
     }
 
 
@@ -173,8 +174,8 @@ def render_commitment(fields: CommitmentFields, out: Path, forms_dir: Path = FOR
 
 def render_work_report(agency_name: str, period_start: date, period_end: date, rows: list[WorkReportRow], out: Path,
                        forms_dir: Path = FORMS_DIR, principal: Optional[str] = None, preparer: Optional[str] = None,
-                       phone: Optional[str] = None) -> Path:
-    context = work_report_context(agency_name, period_start, period_end, rows, principal, preparer, phone)
+                       phone: Optional[str] = None, under_review: int = 0) -> Path:
+    context = work_report_context(agency_name, period_start, period_end, rows, principal, preparer, phone, under_review)
     return _save(_render("work_report", context, forms_dir), out)
 
 

@@ -20,6 +20,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
+from pydantic import BaseModel
+
 from ..agencies import UNNAMED, Agency
 from ..atomic import write_atomic
 from ..models import CommitmentFields, ContractFields, FiledRecord, ReportLetterFields, WorkReportFields, WorkReportRow
@@ -35,10 +37,11 @@ from .forms import (
     report_letter_context,
     work_report_context,
 )
-from .receipt import receipt_text
+from .receipt import receipt_text, write_receipt_docx
 
 log = logging.getLogger("pipeline")
 AgencyRecords = tuple[Agency, list[FiledRecord]]
+Receipt = tuple[Optional[Agency], FiledRecord, Optional[str]]  # owner, filing, receipt number
 
 
 def agency_folder(outbox: Path, agency: Optional[Agency]) -> Path:
@@ -75,7 +78,7 @@ class OutputIndex:
 
 
 def regenerate(settings: Settings, agencies: list[AgencyRecords],
-               receipts: list[tuple[Optional[Agency], FiledRecord]]) -> list[Path]:
+               receipts: list[Receipt]) -> list[Path]:
     """Render the given agencies' documents and receipts, and convert them
     to PDF. The agencies are taken in as many groups as there are workers:
     while one group's PDFs are being made by LibreOffice, the next renders."""
@@ -87,7 +90,7 @@ def regenerate(settings: Settings, agencies: list[AgencyRecords],
     cache = settings.state / "pdf"
     ordered = sorted(agencies, key=lambda item: item[0].key)
     with PdfConverter(processes=settings.workers) as converter:
-        pdf_ok = bool(ordered) and converter.is_available()
+        pdf_ok = bool(ordered or receipts) and converter.is_available()
         groups = [ordered[i::settings.workers] for i in range(settings.workers)] if pdf_ok else [ordered]
         pending = []
         for group in groups:
@@ -102,8 +105,9 @@ def regenerate(settings: Settings, agencies: list[AgencyRecords],
             if pdf_ok:
                 pending.append(converter.submit(_to_convert(mine, bundles, cache)))
         index.save()
-        for owner, record in receipts:
-            write_receipt(settings.outbox, owner, record)
+        words = [write_receipt(settings.outbox, owner, record, number) for owner, record, number in receipts]
+        if pdf_ok and words:
+            pending.append(converter.submit({p: p.parent for p in words if not _pdf_fresh(p)}))
         for future in pending:
             future.result()
     if pdf_ok:
@@ -117,9 +121,30 @@ def _filed_on(record: FiledRecord) -> tuple[date, date]:
     return record.received_on, day or date.min
 
 
-def _latest(records: list[FiledRecord], kind: str) -> Optional[FiledRecord]:
-    usable = [r for r in records if r.kind == kind and r.status in ("accepted", "needs_review")]
-    return max(usable, key=_filed_on, default=None)
+def stamped_fields(records: list[FiledRecord], kind: str) -> Optional[BaseModel]:
+    """The fields a form of `kind` carries, field by field: the latest value
+    that passed its checks or that an officer confirmed. A field whose every
+    value has an open error stays blank (None) rather than printed wrong."""
+    usable = sorted((r for r in records if r.kind == kind and r.status in ("accepted", "needs_review")),
+                    key=_filed_on, reverse=True)
+    if not usable:
+        return None
+    values: dict[str, Any] = {}
+    for name in type(usable[0].fields).model_fields:
+        values[name] = next((getattr(r.fields, name) for r in usable
+                             if getattr(r.fields, name) is not None and name not in r.open_errors()), None)
+    return usable[0].fields.model_copy(update=values)
+
+
+def _clean(rec: FiledRecord, row: WorkReportRow, prefix: str = "") -> WorkReportRow:
+    """A row with the values under an open error left blank."""
+    bad = rec.open_errors()
+    return row.model_copy(update={k: None for k in WorkReportRow.model_fields if prefix + k in bad})
+
+
+def counted(rec: FiledRecord) -> bool:
+    """A contract the 工作报表 counts: accepted, or corrected by an officer."""
+    return rec.status == "accepted" or (rec.corrected and rec.status != "rejected")
 
 
 # kind -> (file name, context builder, renderer)
@@ -133,9 +158,8 @@ def _forms(records: list[FiledRecord], folder: Path, index: OutputIndex) -> list
     """The agency's 报告函 and 承诺书, from its latest usable filing of each."""
     out = []
     for kind, (name, context, render) in AGENCY_FORMS.items():
-        latest = _latest(records, kind)
-        if latest:
-            fields = latest.fields
+        fields = stamped_fields(records, kind)
+        if fields is not None:
             assert isinstance(fields, (ReportLetterFields, CommitmentFields))
             out.append(index.render(folder / name, name, context(fields), render, fields, folder / name, index.forms))
     return out
@@ -145,6 +169,7 @@ class _Period:
     def __init__(self) -> None:
         self.rows: dict[tuple[Optional[str], Optional[date]], WorkReportRow] = {}
         self.scans: list[Path] = []
+        self.under_review = 0  # contracts of the period not counted yet
 
 
 def _periods(records: list[FiledRecord]) -> dict[HalfYear, _Period]:
@@ -153,19 +178,22 @@ def _periods(records: list[FiledRecord]) -> dict[HalfYear, _Period]:
     periods: dict[HalfYear, _Period] = {}
     for rec in records:
         f = rec.fields
-        if isinstance(f, ContractFields) and f.signed_on:
+        if isinstance(f, ContractFields) and f.signed_on and rec.status != "rejected":
             period = periods.setdefault(half_year(f.signed_on), _Period())
-            row = WorkReportRow(**{k: getattr(f, k) for k in WorkReportRow.model_fields})
-            period.rows[(name_key(row.client_name), row.signed_on)] = row
-            if rec.archive:
+            if rec.archive:  # the bundle holds every contract filed (the table only those counted)
                 period.scans.append(Path(rec.archive))
+            if not counted(rec):
+                period.under_review += 1
+                continue
+            row = _clean(rec, WorkReportRow(**{k: getattr(f, k) for k in WorkReportRow.model_fields}))
+            period.rows[(name_key(row.client_name), row.signed_on)] = row
     for rec in records:
         f = rec.fields
-        if not isinstance(f, WorkReportFields) or not f.period_start:
+        if not isinstance(f, WorkReportFields) or not f.period_start or rec.status == "rejected":
             continue
         period = periods.setdefault(half_year(f.period_start), _Period())
-        for row in f.rows or []:
-            period.rows.setdefault((name_key(row.client_name), row.signed_on), row)
+        for i, row in enumerate(f.rows or []):
+            period.rows.setdefault((name_key(row.client_name), row.signed_on), _clean(rec, row, f"rows[{i}]."))
     return periods
 
 
@@ -176,17 +204,24 @@ def _work_reports(agency: Agency, records: list[FiledRecord], folder: Path,
     for half, period in sorted(_periods(records).items(), key=lambda item: item[0].start):
         target = folder / f"工作报表-{half.label}.docx"
         rows = list(period.rows.values())
-        context = work_report_context(agency.name, half.start, half.end, rows)
+        context = work_report_context(agency.name, half.start, half.end, rows, under_review=period.under_review)
         index.render(target, "工作报表.docx", context, render_work_report, agency.name, half.start, half.end, rows,
-                     target, index.forms)
+                     target, index.forms, None, None, None, period.under_review)
         out.append((target, period.scans))
     return out
 
 
-def write_receipt(outbox: Path, agency: Optional[Agency], record: FiledRecord) -> Path:
-    """The receipt of one filing, in its agency's folder."""
+def write_receipt(outbox: Path, agency: Optional[Agency], record: FiledRecord, number: Optional[str] = None) -> Path:
+    """The receipt of one filing, in its agency's folder: text and Word
+    (the Word document remade only when the text changed); the Word path."""
     target = agency_folder(outbox, agency) / "回执" / safe_name(f"{record.received_on.isoformat()}-{record.source}.txt")
-    return write_atomic(target, receipt_text(record))
+    text = receipt_text(record, number)
+    word = target.with_suffix(".docx")
+    old = target.read_text(encoding="utf-8") if target.is_file() else None
+    if old != text or not word.is_file():
+        write_receipt_docx(record, number, word)
+        write_atomic(target, text)
+    return word
 
 
 def _pdf_fresh(docx: Path) -> bool:

@@ -190,10 +190,20 @@ def _find_upper(text: str) -> Decimal | None:
     return None
 
 
+# a rate, not a total: `按每人 200 元计`, `单价 300 元`, `200 元/人`
+_PER_UNIT_BEFORE = re.compile(r"(每[人次天日个件家项期台套年月]?|单价|单位价格)[^，,。；;）)]{0,3}$")
+_PER_UNIT_AFTER = re.compile(r"^\s*(万)?\s*[元圆]?\s*[/／每]\s*[人次天日个件家项期台套年月]")
+
+
+def _is_rate(m: re.Match[str], text: str) -> bool:
+    return bool(_PER_UNIT_BEFORE.search(text[max(0, m.start() - 8):m.start()])
+                or _PER_UNIT_AFTER.match(text[m.end() - 1 if text[m.end() - 1:m.end()] in "元圆" else m.end():]))
+
+
 def _find_lower(text: str) -> Decimal | None:
     for pattern in (_PREFIXED, _SUFFIXED):
         for m in pattern.finditer(text):
-            if _number_value(m) <= MAX_YUAN:
+            if _number_value(m) <= MAX_YUAN and not _is_rate(m, text):
                 return _number_value(m)
     return None
 

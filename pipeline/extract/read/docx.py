@@ -2,7 +2,7 @@
 content controls, text boxes, symbol fonts and checkbox controls).
 
 Paragraphs become lines; tables become grids (a cell covered by a merge is
-None); nested tables and text boxes become blocks of their own; every way a
+None); a table nested in a cell stays in that cell; text boxes become blocks of their own; every way a
 Word form marks a box is normalised to ☑ / ☐.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from ...errors import LimitExceededError, UnreadableError
-from ...models import EMPTY, TICKED, Block, Document, Limits, Line, Page, Table
+from ...models import EMPTY, TICKED, Block, Document, Limits, Line, Nested, Page, Table
 from ...text import clean
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -87,8 +87,13 @@ def _blocks(container) -> Iterator[Block]:
 
 
 def _table(tbl) -> Iterator[Block]:
+    yield Block(table=_grid(tbl))
+
+
+def _grid(tbl) -> Table:
+    """The table's grid; a table nested in a cell stays in that cell."""
     rows: list[list[Optional[str]]] = []
-    nested: list = []
+    nested: list[Nested] = []
     above: list = []  # the tc element that owns each grid column in the previous row
     for tr in _children(tbl, "tr"):
         row: list[Optional[str]] = []
@@ -104,17 +109,16 @@ def _table(tbl) -> Iterator[Block]:
                 vmerge = None if vm is None else (vm.get(f"{W}val") or "continue")
             continued = vmerge == "continue" and col < len(above)
             owner = above[col] if continued else tc
-            text = None if continued else clean(_cell_text(tc, nested)).strip()
+            inner: list = []
+            text = None if continued else clean(_cell_text(tc, inner)).strip()
+            nested += [Nested(row=len(rows), col=len(row), table=_grid(el)) for el in inner]
             for k in range(span):
                 row.append(text if k == 0 else None)
                 owners.append(owner)
             col += span
         rows.append(row)
         above = owners
-    if rows:
-        yield Block(table=Table(rows=rows))
-    for inner in nested:
-        yield from _table(inner)
+    return Table(rows=rows, nested=nested)
 
 
 def _children(el, name: str):

@@ -1,6 +1,8 @@
-"""Reader for page images: .jpg .jpeg .png .tif .tiff .bmp (phone photos and
-scans). Every frame of a multi-page TIFF is one page; each page is OCR'd by
-`ocr.ocr_image`."""
+"""Reader for page images: .jpg .jpeg .png .tif .tiff .bmp, and phones'
+.heic/.heif (through pillow-heif) and .webp (phone photos and scans). Every
+frame of a multi-page TIFF (or image of a HEIF) is one page;
+each page is OCR'd by `ocr.ocr_image`, which turns it as its EXIF
+orientation says."""
 
 from __future__ import annotations
 
@@ -22,9 +24,20 @@ def _too_many_pixels(w: int, h: int, limits: Limits) -> LimitExceededError:
     )
 
 
+def _register_heif() -> None:
+    """Let Pillow open HEIC/HEIF (pillow-heif applies the photo's own
+    rotation and leaves the EXIF orientation to Pillow)."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        return
+    register_heif_opener()
+
+
 def read(path: Path, limits: Limits) -> Document:
     from PIL import Image, UnidentifiedImageError
 
+    _register_heif()
     pages = []
     try:
         with warnings.catch_warnings():

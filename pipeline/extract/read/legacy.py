@@ -1,5 +1,8 @@
-"""Legacy binary formats (.doc, .xls, .wps, .et): converted to .docx/.xlsx by
-a headless LibreOffice when one is installed, then read by those readers."""
+"""Legacy word-processor files (.doc, WPS 文字 .wps: both Word 97 binaries):
+converted to .docx by a headless LibreOffice Writer when one is installed,
+then read by the DOCX reader. Workbooks (.xls, WPS 表格 .et) are read
+directly by the `xls` reader; the table below keeps a way for one that is
+named .doc or .wps but is not recognised as a workbook."""
 
 from __future__ import annotations
 

@@ -72,9 +72,15 @@ from .scan_prep import (  # noqa: F401
 
 
 # --------------------------------------------------------------------------- public
-def ocr_image(img: Image.Image, limits: Limits, *, suppress_seals: bool = True) -> Page:
-    """OCR one page image into a `Page` of lines (see the module docstring)."""
+def ocr_image(img: Image.Image, limits: Limits, *, suppress_seals: bool = True,
+              width_pt: float | None = None) -> Page:
+    """OCR one page image into a `Page` of lines (see the module docstring).
+    `width_pt`: the page's width in points (a PDF page); an image's comes
+    from its resolution (72 dpi when it states none)."""
     w, h = img.size
+    if width_pt is None:
+        dpi = img.info.get("dpi", (72, 72))[0] or 72
+        width_pt = w * 72.0 / float(dpi)
     if w * h > limits.max_pixels:
         raise LimitExceededError(
             f"图片像素过多（{w}×{h}，上限 {limits.max_pixels // 1_000_000} 百万像素）：请降低分辨率后重新提交。"
@@ -82,7 +88,7 @@ def ocr_image(img: Image.Image, limits: Limits, *, suppress_seals: bool = True) 
     engine()  # made before the image work: it sets how many threads OpenCV may use
     rgb = _to_rgb(img)
     gray, geometry = preprocess_mapped(rgb, suppress_seals=suppress_seals)
-    return _ocr_gray(gray, geometry, rgb.shape)
+    return _ocr_gray(gray, width_pt, geometry, rgb.shape)
 
 
 def ocr_pdf_pages(path: Path, indices: list[int], limits: Limits) -> list[Page]:
@@ -103,9 +109,10 @@ def ocr_pdf_pages(path: Path, indices: list[int], limits: Limits) -> list[Page]:
             page = pdf[i]
             try:
                 pil = render_page(page, limits)
+                width_pt = float(page.get_width())
             finally:
                 page.close()
-            pages.append(ocr_image(pil, limits))
+            pages.append(ocr_image(pil, limits, width_pt=width_pt))
     finally:
         pdf.close()
     return pages
@@ -178,8 +185,15 @@ class _Pass:
     turn: int = 0  # quarter turns (counter-clockwise) the page seems to need
 
 
-# The line classifier is asked about at most this many (the largest) lines.
+# The line classifier is asked about at most this many (the largest) lines,
+# and first about the CLS_FIRST largest wide ones alone: when the boxes are
+# mostly wide and those all read upright, the page's orientation is known and
+# the rest of the sample is not classified (a page is turned only when most
+# lines are tall, or more than 60 % of the wide ones upside down: with its six
+# largest lines upright, that would take a page of mostly smaller lines turned
+# the other way, which a document does not have).
 CLS_SAMPLE = 24
+CLS_FIRST = 6
 
 
 def run_rapidocr(gray: np.ndarray) -> _Pass:
@@ -197,6 +211,13 @@ def run_rapidocr(gray: np.ndarray) -> _Pass:
     return _Pass(boxes=boxes, turn=_page_turn(img, quads))
 
 
+def _shape(quad: np.ndarray) -> str:
+    """"tall", "wide" or "" for a detected box, by its side lengths."""
+    w = float(np.linalg.norm(quad[0] - quad[1]))
+    h = float(np.linalg.norm(quad[0] - quad[3]))
+    return "tall" if h > 1.5 * w else "wide" if w > 1.5 * h else ""
+
+
 def _page_turn(img: np.ndarray, quads: list[np.ndarray]) -> int:
     """Quarter turns (counter-clockwise) the page seems to need, by the line
     classifier's verdict on the largest lines.
@@ -212,31 +233,42 @@ def _page_turn(img: np.ndarray, quads: list[np.ndarray]) -> int:
     come from a page turned clockwise, crops it finds upside down from one
     turned counter-clockwise. A page upside down gives wide boxes the
     classifier finds upside down."""
-    crops = [crop_line(img, q) for q in quads]
-    sizes = [c.shape[0] * c.shape[1] for c in crops]
-    sample = sorted(range(len(crops)), key=lambda i: -sizes[i])[:CLS_SAMPLE]
-    labels = classify([crops[i] for i in sample])
-    tall_up = tall_down = wide_up = wide_down = 0
-    for i, (label, conf) in zip(sample, labels):
-        quad = quads[i]
-        w = float(np.linalg.norm(quad[0] - quad[1]))
-        h = float(np.linalg.norm(quad[0] - quad[3]))
-        down = "180" in str(label) and conf > 0.9
-        if h > 1.5 * w:
-            tall_down += down
-            tall_up += not down
-        elif w > 1.5 * h:
-            wide_down += down
-            wide_up += not down
-    tall, wide = tall_up + tall_down, wide_up + wide_down
-    if tall >= 3 and tall > 2 * wide:
-        return 1 if tall_up >= tall_down else 3
-    if wide >= 3 and wide_down > 0.6 * wide:
+    area = [float(_crop_area(q)) for q in quads]
+    sample = sorted(range(len(quads)), key=lambda i: -area[i])[:CLS_SAMPLE]
+    shapes = {i: _shape(quads[i]) for i in sample}
+    tall = sum(v == "tall" for v in shapes.values())
+    wide = [i for i in sample if shapes[i] == "wide"]
+    verdict: dict[int, bool] = {}  # sample index -> upside down
+    first = wide[:CLS_FIRST]
+    if not (tall >= 3 and tall > 2 * len(wide)) and len(first) == CLS_FIRST:
+        verdict = _upside_down(img, quads, first)
+        if not any(verdict.values()):
+            return 0
+    verdict.update(_upside_down(img, quads, [i for i in sample if shapes[i] and i not in verdict]))
+    tall_down = sum(verdict[i] for i in sample if shapes[i] == "tall")
+    wide_down = sum(verdict[i] for i in wide)
+    if tall >= 3 and tall > 2 * len(wide):
+        return 1 if tall - tall_down >= tall_down else 3
+    if len(wide) >= 3 and wide_down > 0.6 * len(wide):
         return 2
     return 0
 
 
-def _ocr_gray(gray: np.ndarray, geometry: np.ndarray | None = None, shape: tuple[int, ...] | None = None) -> Page:
+def _crop_area(quad: np.ndarray) -> float:
+    """Area of the straightened crop of a detected box (as `crop_line` cuts it)."""
+    width = max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3]))
+    height = max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2]))
+    return float(int(width) * int(height))
+
+
+def _upside_down(img: np.ndarray, quads: list[np.ndarray], which: list[int]) -> dict[int, bool]:
+    """The classifier's verdict on the boxes `which`: True for upside down."""
+    labels = classify([crop_line(img, quads[i]) for i in which])
+    return {i: "180" in str(label) and conf > 0.9 for i, (label, conf) in zip(which, labels)}
+
+
+def _ocr_gray(gray: np.ndarray, width_pt: float | None = None, geometry: np.ndarray | None = None,
+              shape: tuple[int, ...] | None = None) -> Page:
     """OCR a preprocessed page; a page lying on its side or upside down is
     turned and read once more. `geometry` maps the original image (of
     `shape`) to `gray`: the words read are put back on the original."""
@@ -255,7 +287,8 @@ def _ocr_gray(gray: np.ndarray, geometry: np.ndarray | None = None, shape: tuple
         if second.turn == 0 and len(second.boxes) >= 0.5 * len(first.boxes):
             gray, result, geometry = turned, second, turn_map @ geometry
     words = _words(result.boxes, geometry, shape or gray.shape)
-    return Page(blocks=[Block(line=ln) for ln in layout(gray, result.boxes)], ocr=True, words=words)
+    scale = (width_pt / gray.shape[1]) if width_pt else 1.0
+    return Page(blocks=[Block(line=ln) for ln in layout(gray, result.boxes, scale)], ocr=True, words=words)
 
 
 def _words(boxes: list[_Box], geometry: np.ndarray, shape: tuple[int, ...]) -> list[Word]:

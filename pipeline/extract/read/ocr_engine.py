@@ -13,18 +13,28 @@ at import). A job is one fixed configuration:
 
 Every engine is given, by path, the model files that ship inside the
 installed wheel, so nothing is ever downloaded.
+
+The inference runtime (`runtime_name()`) is chosen once per process: ONNX
+Runtime by default; the OpenVINO runtime (rapidocr's `EngineType.OPENVINO`
+for det, cls and rec: several times faster on x86-64 CPUs, same models,
+nearly the same text, but its memory grows with every input size it meets)
+when PIPELINE_OCR_ENGINE=openvino asks for it and its wheel loads.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
+import logging
+import sys
 import threading
 from pathlib import Path
 
 import numpy as np
 
 from ...errors import UnreadableError
-from . import ocr_threads_asked
+from . import OCR_ENGINE_ENV, ocr_engine_asked, ocr_threads_asked
+from .ocr_cache import cached
 from .scan_prep import MAX_SIDE
 
 # Text detection runs on a copy of the page at most this many pixels on its
@@ -52,7 +62,47 @@ class OcrUnavailableError(UnreadableError):
     """rapidocr or its bundled model files are missing."""
 
 
-_ENGINES: dict[tuple[int, str], object] = {}  # (thread count, job) -> engine
+_ENGINES: dict[tuple[str, int, str], object] = {}  # (runtime, thread count, job) -> engine
+RUNTIMES = ("openvino", "onnxruntime")
+log = logging.getLogger("pipeline")
+
+
+@functools.cache
+def openvino_loads() -> bool:
+    """True when the OpenVINO runtime is installed and its native library
+    loads (its wheel exists for x86-64 Linux and Windows, not everywhere)."""
+    try:
+        import openvino  # noqa: F401
+
+        return True
+    except Exception:
+        return False
+
+
+def runtime_name() -> str:
+    """The inference runtime of this process: ONNX Runtime by default;
+    OpenVINO when PIPELINE_OCR_ENGINE=openvino asks for it and it loads.
+    OpenVINO is several times faster but keeps kernels for every input size
+    it has seen (a worker passes 1.2-1.5 GB after a few dozen pages): until
+    that is bounded, a long-running watcher uses ONNX Runtime unless told."""
+    asked = ocr_engine_asked()
+    if asked and asked not in RUNTIMES:
+        log.warning("%s=%s 无效（可选 openvino、onnxruntime），按默认选择识别引擎", OCR_ENGINE_ENV, asked)
+    if asked == "openvino" and openvino_loads():
+        return "openvino"
+    return "onnxruntime"
+
+
+def runtime_description() -> str:
+    """One line for `pipeline status`: which engine reads scans, and why."""
+    name = runtime_name()
+    if name == "openvino":
+        return "OpenVINO（按 PIPELINE_OCR_ENGINE 设置；rapidocr 模型随安装包提供）"
+    if ocr_engine_asked() == "openvino":
+        why = "本机未安装 OpenVINO，改用默认引擎"
+    else:
+        why = "默认；设置 PIPELINE_OCR_ENGINE=openvino 可改用更快但更占内存的 OpenVINO" if openvino_loads() else "默认"
+    return f"ONNX Runtime（{why}；rapidocr 模型随安装包提供）"
 ENGINE_LOCK = threading.RLock()  # creation, and each call of an engine
 
 
@@ -71,10 +121,12 @@ def model_files() -> dict[str, Path]:
 
 
 def is_available() -> bool:
-    """True when rapidocr, onnxruntime, OpenCV and the bundled models are there."""
+    """True when rapidocr, a runtime, OpenCV and the bundled models are there."""
     try:
         import cv2  # noqa: F401
-        import onnxruntime  # noqa: F401
+
+        if runtime_name() == "onnxruntime":
+            import onnxruntime  # noqa: F401
 
         return all(p.is_file() for p in model_files().values())
     except Exception:
@@ -82,13 +134,30 @@ def is_available() -> bool:
 
 
 def engine(job: str = "capped"):
-    """The process-wide rapidocr engine for `job` (created on first use) and
-    the thread count PIPELINE_OCR_THREADS asks for (the worker pool sets it)."""
-    threads = ocr_threads_asked()
+    """The process-wide rapidocr engine for `job` (created on first use), on
+    this process's runtime, with the thread count PIPELINE_OCR_THREADS asks
+    for (the worker pool sets it)."""
+    key = (runtime_name(), ocr_threads_asked(), job)
     with ENGINE_LOCK:
-        if (threads, job) not in _ENGINES:
-            _ENGINES[threads, job] = _make_engine(threads, job)
-        return _ENGINES[threads, job]
+        if key not in _ENGINES:
+            _ENGINES[key] = _make_engine(key[1], job, key[0])
+        return _ENGINES[key]
+
+
+def runtime_params(runtime: str, threads: int) -> dict:
+    """rapidocr parameters that put det, cls and rec on `runtime` with
+    `threads` threads (0: the runtime decides)."""
+    if runtime == "openvino":
+        from rapidocr import EngineType
+
+        params: dict = {f"{task}.engine_type": EngineType.OPENVINO for task in ("Det", "Cls", "Rec")}
+        if threads > 0:
+            params["EngineConfig.openvino.inference_num_threads"] = threads
+        return params
+    if threads > 0:
+        return {"EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1}
+    return {}
 
 
 def _job_params(job: str) -> dict:
@@ -102,7 +171,8 @@ def _job_params(job: str) -> dict:
     return {**params, "Det.limit_type": "min", "Det.limit_side_len": DET_MIN_SIDE}
 
 
-def _make_engine(threads: int = 0, job: str = "capped"):
+def _make_engine(threads: int = 0, job: str = "capped", runtime: str | None = None):
+    _steady_heap()
     try:
         from rapidocr import RapidOCR
     except ImportError as exc:  # pragma: no cover
@@ -119,14 +189,29 @@ def _make_engine(threads: int = 0, job: str = "capped"):
         "Cls.model_path": str(paths["cls"]),
         "Rec.model_path": str(paths["rec"]),
         **_job_params(job),
+        **runtime_params(runtime or runtime_name(), threads),
     }
     if threads > 0:  # set by the worker pool: one core per worker, for OpenCV's own thread pool too
-        params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
-        params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
         import cv2
 
         cv2.setNumThreads(threads)
     return RapidOCR(params=params)
+
+
+@functools.cache
+def _steady_heap() -> None:
+    """Large buffers back to the system when freed (glibc): glibc otherwise
+    raises its mmap threshold after the first large free, and the runtimes'
+    per-page tensors (hundreds of MB for detection) then stay in the heap as
+    fragments: measured with OpenVINO, a worker grew by ~100 MB for every new
+    page size instead of ~30 MB."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6").mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD: fixed at glibc's default
+        except (OSError, AttributeError):
+            pass
 
 
 def _detection_job(shape: tuple[int, ...]) -> str:
@@ -142,8 +227,13 @@ def read_page(img: np.ndarray) -> tuple[list[np.ndarray], list[str], list[float]
     """Detection and recognition over a BGR page, the line classifier not
     applied: (quadrilaterals, texts, scores) of every non-empty box, whatever
     its score, in rapidocr's reading order; all empty when nothing is found."""
+    job = _detection_job(img.shape)
+    return cached(img, f"{runtime_name()}|{job}|{sorted(_job_params(job).items())}", functools.partial(_read, job))
+
+
+def _read(job: str, img: np.ndarray) -> tuple[list[np.ndarray], list[str], list[float]]:
     with ENGINE_LOCK:
-        out = engine(_detection_job(img.shape))(img, use_det=True, use_cls=False, use_rec=True)
+        out = engine(job)(img, use_det=True, use_cls=False, use_rec=True)
     quads, txts, scores = (getattr(out, k, None) for k in ("boxes", "txts", "scores"))
     if quads is None or txts is None or scores is None:
         return [], [], []

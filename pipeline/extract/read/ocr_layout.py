@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 
-from ...models import Line
+from ...models import Box, Line
 
 # Two boxes of one line belong to different cells when the gap between them
 # exceeds this many box heights (a box is ~1.4 character heights tall, so 1.4
@@ -158,6 +159,14 @@ def find_tables(gray: np.ndarray, unit: float) -> list[list[_Cell]]:
     return tables
 
 
+def _union(boxes: list[_Box], scale: float) -> Optional[Box]:
+    """The box around some text boxes, in points (scale: points per pixel)."""
+    if not boxes:
+        return None
+    return (round(min(b.x0 for b in boxes) * scale, 1), round(min(b.y0 for b in boxes) * scale, 1),
+            round(max(b.x1 for b in boxes) * scale, 1), round(max(b.y1 for b in boxes) * scale, 1))
+
+
 def _text_groups(cell: _Cell, unit: float) -> list[tuple[float, float, str]]:
     """The text of one cell as (y0, y1, text) groups: its lines in reading
     order, a wrapped line joined to the next without a space; a group ends at
@@ -183,7 +192,7 @@ def _text_groups(cell: _Cell, unit: float) -> list[tuple[float, float, str]]:
     return groups
 
 
-def _table_lines(cells: list[_Cell], unit: float) -> list[tuple[float, float, Line]]:
+def _table_lines(cells: list[_Cell], unit: float, scale: float = 1.0) -> list[tuple[float, float, Line]]:
     """One line per table row. Row bands start at the cells' top edges; text is
     placed in the band where it stands, so a merged cell's text lands on the
     row it faces (and a rule the scan lost cannot pull text into a wrong row)."""
@@ -204,26 +213,31 @@ def _table_lines(cells: list[_Cell], unit: float) -> list[tuple[float, float, Li
     for band, parts in bands.items():
         parts.sort(key=lambda p: p[0])
         texts: list[str] = []
+        groups: list[list[_Box]] = []
         last_x = None
-        for x0, text, _members in parts:
+        for x0, text, group in parts:
             if not text:
                 continue
             if last_x is not None and x0 == last_x:
                 texts[-1] += " " + text  # two groups of one cell
+                groups[-1] = groups[-1] + group
             else:
                 texts.append(text)
+                groups.append(list(group))
             last_x = x0
         members = [b for p in parts for b in p[2]]
         if not texts or not members:
             continue
         conf = min(b.score for b in members)
         top = min(b.y0 for b in members)
-        out.append((top, parts[0][0], Line(text=" ".join(texts), cells=texts, conf=round(conf, 4))))
+        out.append((top, parts[0][0], Line(text=" ".join(texts), cells=texts, conf=round(conf, 4),
+                                           boxes=[_union(g, scale) for g in groups])))
     return out
 
 
-def layout(gray: np.ndarray, boxes: list[_Box]) -> list[Line]:
-    """Boxes -> lines in reading order (tables row by row, cells as cells)."""
+def layout(gray: np.ndarray, boxes: list[_Box], scale: float = 1.0) -> list[Line]:
+    """Boxes -> lines in reading order (tables row by row, cells as cells);
+    `scale` (points per pixel) turns pixel boxes into points on the page."""
     if not boxes:
         return []
     unit = float(np.median([b.h for b in boxes]))
@@ -250,12 +264,14 @@ def layout(gray: np.ndarray, boxes: list[_Box]) -> list[Line]:
 
     entries: list[tuple[float, float, Line]] = []
     for cells in tables:
-        entries.extend(_table_lines(cells, unit))
+        entries.extend(_table_lines(cells, unit, scale))
     for row in _group_rows(free):
-        texts = [t for t in (_join_boxes(c, unit).strip() for c in _split_cells(row)) if t]
-        if not texts:
+        found = [(t, c) for t, c in ((_join_boxes(c, unit).strip(), c) for c in _split_cells(row)) if t]
+        if not found:
             continue
+        texts = [t for t, _ in found]
         conf = min(b.score for b in row)
-        entries.append((min(b.y0 for b in row), row[0].x0, Line(text=" ".join(texts), cells=texts, conf=round(conf, 4))))
+        entries.append((min(b.y0 for b in row), row[0].x0, Line(text=" ".join(texts), cells=texts, conf=round(conf, 4),
+                                                                boxes=[_union(c, scale) for _, c in found])))
     entries.sort(key=lambda e: (e[0], e[1]))
     return [e[2] for e in entries]

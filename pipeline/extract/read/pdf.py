@@ -8,10 +8,10 @@ import logging
 import re
 from pathlib import Path
 from statistics import median
-from typing import Any
+from typing import Any, Optional
 
 from ...errors import LimitExceededError, UnreadableError
-from ...models import Block, Document, Limits, Line, Page, Table
+from ...models import Block, Box, Document, Limits, Line, Page, Table
 from ...text import clean, join_spaced_cjk
 
 log = logging.getLogger(__name__)
@@ -103,9 +103,14 @@ def _page_blocks(page: Any) -> list[Block]:
     for table in tables:
         rows = [[_cell(c) for c in row] for row in table.extract()]
         if any(any(c for c in row) for row in rows):
-            placed.append((table.bbox[1], Block(table=Table(rows=rows))))
+            boxes = [[_box(c) for c in row.cells] for row in table.rows]
+            placed.append((table.bbox[1], Block(table=Table(rows=rows, boxes=boxes if len(boxes) == len(rows) else None))))
     placed.sort(key=lambda item: item[0])
     return [block for _, block in placed]
+
+
+def _box(bbox: Any) -> Optional[Box]:
+    return None if bbox is None else (round(bbox[0], 1), round(bbox[1], 1), round(bbox[2], 1), round(bbox[3], 1))
 
 
 def _inside(word: dict, box: tuple) -> bool:
@@ -138,14 +143,17 @@ def _lines(words: list[dict]) -> list[tuple[float, Line]]:
     for row in rows:
         row.sort(key=lambda w: w["x0"])
         height = median(w["bottom"] - w["top"] for w in row)
-        cells: list[list[str]] = [[row[0]["text"]]]
+        groups: list[list[dict]] = [[row[0]]]
         for prev, word in zip(row, row[1:]):
             if word["x0"] - prev["x1"] > 2.0 * height:
-                cells.append([word["text"]])
+                groups.append([word])
             else:
-                cells[-1].append(word["text"])
-        texts = [join_spaced_cjk(clean(" ".join(c))).strip() for c in cells]
-        texts = [t for t in texts if t]
-        if texts:
-            out.append((min(w["top"] for w in row), Line(text=" ".join(texts), cells=texts)))
+                groups[-1].append(word)
+        cells = [(join_spaced_cjk(clean(" ".join(w["text"] for w in g))).strip(), g) for g in groups]
+        cells = [(t, g) for t, g in cells if t]
+        if cells:
+            texts = [t for t, _ in cells]
+            boxes: list[Optional[Box]] = [_box((min(w["x0"] for w in g), min(w["top"] for w in g),
+                                                max(w["x1"] for w in g), max(w["bottom"] for w in g))) for _, g in cells]
+            out.append((min(w["top"] for w in row), Line(text=" ".join(texts), cells=texts, boxes=boxes)))
     return out
