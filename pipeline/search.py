@@ -13,26 +13,41 @@ import datetime as dt
 import json
 from typing import Iterator, Optional
 
+from pydantic import BaseModel
+
 from .errors import UsageError
 from .ledger import Ledger
-from .models import KIND_NAMES
+from .models import KIND_NAMES, FiledRecord
 from .text import agency_key
 
 SNIPPET_CHARS = 30   # characters shown on each side of the hit
 
 
-def search_lines(ledger: Ledger, query: str, kind: Optional[str] = None, agency: Optional[str] = None,
-                 since: Optional[dt.date] = None, limit: int = 100) -> Iterator[str]:
-    """JSON Lines of the records matching `query`, newest first."""
+class Hit(BaseModel):
+    record: FiledRecord
+    snippet: str
+
+
+def search_hits(ledger: Ledger, query: str, kind: Optional[str] = None, agency: Optional[str] = None,
+                since: Optional[dt.date] = None, limit: int = 100) -> list[Hit]:
+    """The records matching `query`, newest first, each with its snippet
+    (for `pipeline search` and the review station's search box)."""
     query = " ".join(query.split())
     if not query:
         raise UsageError("请给出要查找的文字，例如：pipeline search 锦华电机")
     if kind is not None and kind not in KIND_NAMES:
         raise UsageError(f"类别应为 {'、'.join(KIND_NAMES)} 之一：{kind}")
     key = agency_key(agency) if agency else None
-    for record, body in ledger.search(query, kind, key, since, limit):
-        out = record.to_json_dict()
-        out["snippet"] = snippet(body, query)
+    return [Hit(record=record, snippet=snippet(body, query))
+            for record, body in ledger.search(query, kind, key, since, limit)]
+
+
+def search_lines(ledger: Ledger, query: str, kind: Optional[str] = None, agency: Optional[str] = None,
+                 since: Optional[dt.date] = None, limit: int = 100) -> Iterator[str]:
+    """JSON Lines of the records matching `query`, newest first."""
+    for hit in search_hits(ledger, query, kind, agency, since, limit):
+        out = hit.record.to_json_dict()
+        out["snippet"] = hit.snippet
         yield json.dumps(out, ensure_ascii=False)
 
 

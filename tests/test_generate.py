@@ -26,6 +26,7 @@ from pipeline.generate.forms import (
     render_work_report,
     safe_name,
 )
+from pipeline.generate.pages import keep_signatures
 from pipeline.generate.pdf import PdfConverter, bundle
 from pipeline.models import CommitmentFields, ReportLetterFields, WorkReportRow
 from pipeline.pdfa import pdfa_problems
@@ -341,3 +342,31 @@ def test_image_page_fits_a4(tmp_path):
     page = PdfReader(io.BytesIO(image_pdf(img))).pages[0]
     w, h = float(page.mediabox.width), float(page.mediabox.height)
     assert w <= 8.27 * 72 + 1 and h <= 11.69 * 72 + 1 and max(w / 8.27, h / 11.69) > 70
+
+
+@needs_lo
+def test_long_report_keeps_its_signatures_with_its_last_rows(tmp_path):
+    """Rendered by LibreOffice, a 工作报表 of 38 rows (which LibreOffice used
+    to end with the signature lines alone on the last page, as in
+    docs/forms/工作报表-40行-4.png) and one of 40: on every page the header
+    row; on the last page table rows, the 合计 row, the signature lines, the
+    footnote and the phone; still PDF/A-2b."""
+    import pdfplumber
+
+    reports = [render_work_report(ODD, *PERIOD, make_rows(n), tmp_path / f"工作报表{n}.docx", FORMS_DIR,
+                                  principal="冯华", preparer="秦志强", phone="0519-88145498") for n in (38, 40)]
+    with PdfConverter() as conv:
+        conv.convert_many(reports)
+        keep_signatures(reports, conv.convert)
+    for report, n in zip(reports, (38, 40)):
+        pdf = report.with_suffix(".pdf")
+        with pdfplumber.open(pdf) as doc:
+            pages = [squash(p.extract_text() or "") for p in doc.pages]
+        assert len(pages) >= 3 and all("项目企业名称" in p and "签约时间" in p for p in pages), n
+        last = pages[-1]
+        assert "江佳怡" in last and "合计" in last, n  # a row of the table, then its total
+        assert last.index("合计") < last.index("负责人（签字）：冯华") < last.index("注：每半年的第一周报上季度业绩"), n
+        assert "联系电话（传真）：0519-88145498" in last, n
+        numbers = [squash(c.text) for c in docx.Document(str(report)).tables[-1].columns[0].cells]
+        assert numbers[-1] == "合计" and numbers[-2] == str(n), n  # the last row is still row n
+        assert pdfa_problems(pdf) == [], n
