@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import math
 from pathlib import Path
 from typing import Any, Optional
 
@@ -37,6 +38,7 @@ log = logging.getLogger("pipeline")
 SUFFIX = ".可检索.pdf"
 FONT_NAME = "GlyphLessFont"
 ASCENT, DESCENT = 800, -200     # font units (1000 per em): the box a viewer highlights
+SNAP_DEGREES = 10               # a line slanted less than this is written along the page's axis
 
 
 def searchable_path(original: Path) -> Path:
@@ -147,9 +149,10 @@ def _add_layer(pdf: Any, page: Any, words: list[Word], font: Any) -> None:
 
 def _word_ops(word: Word, m: tuple[float, ...], font: str) -> str:
     """The operators that put one word on its box: text matrix (baseline
-    direction and origin), size, horizontal stretch, the string."""
-    import math
-
+    direction and origin), size, horizontal stretch, the string. A line
+    within `SNAP_DEGREES` of the page's axes (a photo's slight slant) is
+    written along the axis, centred on its box: text extraction then reads
+    it as a line rather than as characters set one above the other."""
     text = "".join(ch if ord(ch) <= 0xFFFF else "\ufffd" for ch in word.text)
     if not text.strip():
         return ""
@@ -157,15 +160,22 @@ def _word_ops(word: Word, m: tuple[float, ...], font: str) -> str:
     pts = [(m[0] * u + m[2] * v + m[4], m[1] * u + m[3] * v + m[5]) for u, v in zip(q[0::2], q[1::2])]
     (tlx, tly), (trx, try_), (brx, bry), (blx, bly) = pts
     dx, dy = (trx - tlx + brx - blx) / 2, (try_ - tly + bry - bly) / 2
-    length = math.hypot(dx, dy)
-    if length <= 0:
+    if math.hypot(dx, dy) <= 0:
         return ""
-    ex, ey = dx / length, dy / length
-    height = abs((tlx - blx) * -ey + (tly - bly) * ex + (trx - brx) * -ey + (try_ - bry) * ex) / 2
-    if height <= 0:
+    angle = math.atan2(dy, dx)
+    quarter = round(angle / (math.pi / 2))
+    if abs(angle - quarter * math.pi / 2) <= math.radians(SNAP_DEGREES):
+        angle = quarter * math.pi / 2
+    ex, ey = round(math.cos(angle), 6), round(math.sin(angle), 6)
+    nx, ny = -ey, ex  # towards the top of the letters
+    length = dx * ex + dy * ey
+    height = (abs((tlx - blx) * nx + (tly - bly) * ny) + abs((trx - brx) * nx + (try_ - bry) * ny)) / 2
+    if length <= 0 or height <= 0:
         return ""
     size = height * 1000 / (ASCENT - DESCENT)
-    ox, oy = blx - ey * size * -DESCENT / 1000, bly + ex * size * -DESCENT / 1000
+    cx, cy = sum(p[0] for p in pts) / 4, sum(p[1] for p in pts) / 4
+    below = height / 2 + size * DESCENT / 1000   # from the box's middle down to the baseline
+    ox, oy = cx - ex * length / 2 - nx * below, cy - ey * length / 2 - ny * below
     stretch = 100 * length / (len(text) * size)
     codes = text.encode("utf-16-be").hex().upper()
     return (f"{ex:.5f} {ey:.5f} {-ey:.5f} {ex:.5f} {ox:.2f} {oy:.2f} Tm {font} {size:.2f} Tf "

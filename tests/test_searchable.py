@@ -97,3 +97,46 @@ def test_archive_gets_searchable_pdf_beside_each_scan(tmp_path: Path) -> None:
     assert run("reprocess", "--state", str(state), "--outbox", str(tmp_path / "outbox"), cwd=tmp_path).returncode == 0
     assert searchable.is_file()
     assert hashlib.sha256(original.read_bytes()).hexdigest() == sha
+
+
+def _layer_pdf(tmp_path: Path, gray: np.ndarray, words: list[Word]) -> str:
+    """The text pdfplumber copies out of a searchable PDF of `gray` with `words`."""
+    scan = tmp_path / "scan.png"
+    Image.fromarray(gray).save(scan)
+    out = make_searchable(scan, [LayerPage(index=0, words=words)], tmp_path / "scan.pdf")
+    with pdfplumber.open(out) as pdf:
+        return pdf.pages[0].extract_text() or ""
+
+
+def test_a_value_wrapped_in_its_cell_copies_out_whole(tmp_path: Path) -> None:
+    """A ruled row: the label 办公地址 stands at mid-height beside an address
+    that wraps onto a second line of its cell. The address copies out whole,
+    not cut in two by the label (as line-by-line extraction of the boxes
+    would give)."""
+    from pipeline.extract.read.ocr_layout import _Box, layout
+
+    gray = np.full((1400, 1000), 255, np.uint8)  # a page, the row at its top
+    gray[50:53, 50:950] = gray[247:250, 50:950] = 0      # the row's rules
+    gray[50:250, 50:53] = gray[50:250, 947:950] = gray[50:250, 300:303] = 0
+    address = "江苏省常州市武进区横林镇工业集中区顺庄路38号602室"
+    boxes = [_Box(80, 120, 240, 150, "办公地址", 0.99), _Box(320, 100, 900, 130, address[:-1], 0.99),
+             _Box(320, 140, 352, 170, address[-1], 0.99)]
+    units: list = []
+    lines = layout(gray, boxes, 1.0, units)
+    assert [ln.cells for ln in lines] == [["办公地址", address]]
+    text = _layer_pdf(tmp_path, gray, ocr._words(units, np.eye(3), gray.shape))
+    assert address in text.replace("\n", "")
+
+
+def test_a_slanted_line_copies_out_as_a_line(tmp_path: Path) -> None:
+    """Lines of a photo slanted by 4°: copied out line by line, each as
+    written (not as characters set one above the other)."""
+    texts = ["甲方（委托方）：常州宏图电机有限公司", "乙方（服务方）：常州安联应急管理咨询有限公司", "服务费用共计2.5万元"]
+    slope = np.tan(np.radians(4))
+    words = []
+    for n, text in enumerate(texts):
+        x0, x1, y0 = 0.1, 0.8, 0.2 + 0.1 * n
+        rise = (x1 - x0) * slope * 1000 / 600   # fractions of a 1000 × 600 page
+        words.append(Word(text=text, quad=(x0, y0, x1, y0 - rise, x1, y0 - rise + 0.04, x0, y0 + 0.04)))
+    got = _layer_pdf(tmp_path, np.full((600, 1000), 255, np.uint8), words)
+    assert got.splitlines() == texts
