@@ -198,9 +198,15 @@ class Ledger:
                since: Optional[dt.date] = None, limit: int = 100) -> list[tuple[FiledRecord, str]]:
         """Records whose text, fields or corrections hold `query`, the latest
         filed first, each with the indexed text it was found in."""
+        found = search_index.find(self.db, _COLUMNS, query, kind, agency, since, limit)
+        fixes: dict[str, list[Correction]] = {}
+        shas = [row[0] for row, _ in found]
+        for c in self.db.execute(f"SELECT sha256, field, old, new, by, at, reason FROM corrections WHERE sha256 IN "
+                                 f"({', '.join('?' * len(shas))}) ORDER BY id", shas) if shas else []:
+            fixes.setdefault(c[0], []).append(_correction(c))
         out = []
-        for row, body in search_index.find(self.db, _COLUMNS, query, kind, agency, since, limit):
-            record = _entry(row, self.corrections(row[0])).record
+        for row, body in found:
+            record = _entry(row, fixes.get(row[0], [])).record
             if record is not None:
                 out.append((record, body))
         return out

@@ -59,21 +59,23 @@ def find(db: sqlite3.Connection, columns: str, query: str, kind: Optional[str], 
     """The `files` rows (`columns`) whose index row holds `query`, the latest
     filed first, each with the indexed text (fields one a line after it)."""
     if len(query) >= 3:  # trigram index; as a phrase, quotes doubled
-        sql, arg = "search MATCH ?", '"' + query.replace('"', '""') + '"'
+        table, arg = "search", '"' + query.replace('"', '""') + '"'
     else:  # one token per character, as a phrase
         if not chars(query):
             return []
-        sql, arg = "s.rowid IN (SELECT rowid FROM search_chars WHERE search_chars MATCH ?)", \
-            '"' + chars(query).replace('"', '""') + '"'
-    where, args = [sql], [arg]
+        table, arg = "search_chars", '"' + chars(query).replace('"', '""') + '"'
+    where, args = ["f.state = 'done'"], [arg]
     for column, value in (("f.kind = ?", kind), ("f.agency = ?", agency), ("f.received_on >= ?", since)):
         if value is not None:
             where.append(column)
             args.append(value.isoformat() if isinstance(value, dt.date) else value)
+    # the index walked newest first and stopped at the limit: a common word
+    # costs its first hits, not every row that holds it
     rows = db.execute(
-        f"SELECT {', '.join('f.' + c.strip() for c in columns.split(','))}, s.body FROM search s "
-        f"JOIN files f ON f.rowid = s.rowid WHERE {' AND '.join(where)} AND f.state = 'done' "
-        "ORDER BY s.rowid DESC LIMIT ?", [*args, limit]).fetchall()
+        f"SELECT {', '.join('f.' + c.strip() for c in columns.split(','))}, s.body "
+        f"FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC) c "
+        f"JOIN files f ON f.rowid = c.rowid JOIN search s ON s.rowid = c.rowid "
+        f"WHERE {' AND '.join(where)} ORDER BY c.rowid DESC LIMIT ?", [*args, limit]).fetchall()
     return [(tuple(row[:-1]), str(row[-1]).replace(FIELDS_MARK, "\n")) for row in rows]
 
 
