@@ -28,7 +28,8 @@ from pipeline.generate.forms import (
 )
 from pipeline.generate.pages import keep_signatures
 from pipeline.generate.pdf import PdfConverter, bundle
-from pipeline.models import CommitmentFields, ReportLetterFields, WorkReportRow
+from pipeline.generate.receipt import write_receipt_docx
+from pipeline.models import CommitmentFields, FiledRecord, ReportLetterFields, WorkReportRow
 from pipeline.pdfa import pdfa_problems
 from pipeline.periods import half_year
 
@@ -79,6 +80,9 @@ def out(tmp_path_factory) -> dict[str, Path]:
         "report": render_work_report(ODD, *PERIOD, make_rows(5), d / "工作报表.docx", FORMS_DIR,
                                      principal="冯华", preparer="秦志强", phone="0519-88145498"),
         "report40": render_work_report(ODD, *PERIOD, make_rows(40), d / "工作报表40.docx", FORMS_DIR),
+        "receipt": write_receipt_docx(FiledRecord(source="报告函.pdf", sha256="a" * 64, kind="report_letter", fields=LETTER,
+                                                  issues=[], status="accepted", received_on=date(2021, 3, 1)),
+                                      "武应急回〔2021〕0001号", d / "回执.docx"),
     }
 
 
@@ -293,7 +297,7 @@ def test_bundle_with_bookmarks(pdfs, tmp_path):
 
 
 @needs_lo
-@pytest.mark.parametrize("form", ["letter", "promise", "report", "report40"])
+@pytest.mark.parametrize("form", ["letter", "promise", "report", "report40", "receipt"])
 def test_generated_pdf_is_pdfa_2b(pdfs, form):
     """What can be checked without veraPDF: the PDF/A-2b identification in
     the XMP metadata, an output intent, every font embedded, no encryption,
