@@ -140,3 +140,20 @@ def test_a_slanted_line_copies_out_as_a_line(tmp_path: Path) -> None:
         words.append(Word(text=text, quad=(x0, y0, x1, y0 - rise, x1, y0 - rise + 0.04, x0, y0 + 0.04)))
     got = _layer_pdf(tmp_path, np.full((600, 1000), 255, np.uint8), words)
     assert got.splitlines() == texts
+
+
+def test_photos_of_one_filing_make_one_searchable_pdf(tmp_path: Path) -> None:
+    """Two photos read as the pages of one filing: one PDF, a page each, in
+    order, each with its own words; the photos untouched."""
+    photos = []
+    for n in range(2):
+        photos.append(tmp_path / f"IMG_{n}.jpg")
+        Image.new("RGB", (600, 800), "white").save(photos[-1], quality=90)
+    before = [hashlib.sha256(p.read_bytes()).hexdigest() for p in photos]
+    layer = [LayerPage(index=n, words=[Word(text=text, quad=(0.1, 0.1, 0.9, 0.1, 0.9, 0.14, 0.1, 0.14))])
+             for n, text in enumerate(["服务合同第一页", "甲方签章第二页"])]
+    out = make_searchable(photos, layer)
+    assert out == photos[0].with_name(photos[0].name + SUFFIX)
+    with pdfplumber.open(out) as pdf:
+        assert [p.extract_text() for p in pdf.pages] == ["服务合同第一页", "甲方签章第二页"]
+    assert [hashlib.sha256(p.read_bytes()).hexdigest() for p in photos] == before
