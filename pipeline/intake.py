@@ -104,11 +104,13 @@ class InboxIntake:
             if self.ledger.claim(part.sha256, part.source, job.received_on):
                 self.ledger.complete(part.sha256, part, str(archives.get(part.sha256, archive)), folder)
                 self.ledger.mark_archived(part.sha256)
+        pages = [p.sha256 for p in parts if p.part_of is not None and p.part_of.pages]
         for one in records:
+            if one.sha256 in pages:
+                continue  # a filing among the pages of a PDF: the PDF's searchable copy is its own
             originals = [photos[m] for m in one.part_of.members if m in photos] \
                 if one.part_of is not None and one.part_of.members else [archives.get(one.sha256, archive)]
-            file_searchable(self.ledger, one, originals, [p.sha256 for p in parts if p.part_of and p.part_of.pages]
-                            if one is record else [])
+            file_searchable(self.ledger, one, originals, pages if one is record else [])
         for one in records:
             if one.status != "accepted":
                 self._review_copy(archive, job.name, one)
@@ -303,7 +305,7 @@ def file_searchable(ledger: Ledger, record: Record, originals: list[Path], also:
     in order), beside it in the archive, noted in the ledger for the record
     and for the filings `also` found in the same file. A failure is logged
     and left for `reprocess`: the record and the original are already safe."""
-    if not record.layer or not originals:
+    if not record.ocr or not originals:  # read from a text layer, Word or a sheet: searchable as it is
         return
     try:
         made = make_searchable(originals, record.layer, searchable_path(originals[0]))

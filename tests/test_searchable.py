@@ -82,10 +82,13 @@ def test_archive_gets_searchable_pdf_beside_each_scan(tmp_path: Path) -> None:
     inbox.mkdir()
     scan = inbox / "扫描合同.png"
     page_image(FILING, width=1000).convert("L").save(scan)
+    Image.new("L", (800, 1100), 255).save(inbox / "空白页.png")  # a scan with nothing to read: rejected, still kept
     sha = hashlib.sha256(scan.read_bytes()).hexdigest()
     out = run("process", "--inbox", str(inbox), "--outbox", str(tmp_path / "outbox"), "--state", str(state), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    (record,) = [json.loads(line) for line in run("records", "--state", str(state), cwd=tmp_path).stdout.splitlines()]
+    records = {r["source"]: r for r in map(json.loads, run("records", "--state", str(state), cwd=tmp_path).stdout.splitlines())}
+    record, blank = records["扫描合同.png"], records["空白页.png"]
+    assert blank["status"] == "rejected" and Path(blank["searchable"]).is_file()
     original, searchable = Path(record["archive"]), Path(record["searchable"])
     assert searchable.parent == original.parent and searchable.name == original.name + SUFFIX
     assert hashlib.sha256(original.read_bytes()).hexdigest() == sha
