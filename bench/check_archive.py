@@ -64,10 +64,13 @@ def chromium_shows(paths: list[Path]) -> dict[Path, bool]:
             errors: list[str] = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             response = page.goto(path.resolve().as_uri())
-            time.sleep(2.5)
-            shot = Path(tmp) / "shot.png"
-            page.screenshot(path=str(shot))
-            bright = float((np.asarray(Image.open(shot).convert("L")) > 180).mean())
+            shot, bright = Path(tmp) / "shot.png", 0.0
+            for _ in range(12):  # the viewer draws the page when it is ready (slower on a loaded machine)
+                time.sleep(1.5)
+                page.screenshot(path=str(shot))
+                bright = float((np.asarray(Image.open(shot).convert("L")) > 180).mean())
+                if bright > 0.02:
+                    break
             out[path] = bool(response and response.ok) and not errors and bright > 0.02
             page.close()
         browser.close()
