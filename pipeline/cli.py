@@ -230,6 +230,25 @@ def kind(sha: str = typer.Argument(..., help="记录编号：sha256 或其开头
 
 
 @app.command()
+def search(text: str = typer.Argument(..., help="要查找的文字（一个字起即可）"),
+           kind: Optional[str] = typer.Option(None, "--kind", help="只查此类别（contract、report_letter 等）"),
+           agency: Optional[str] = typer.Option(None, "--agency", help="只查此机构（名称）"),
+           since: Optional[str] = typer.Option(None, "--since", help="只查此日期（含）之后收到的材料"),
+           state: Optional[Path] = StateOpt) -> None:
+    """全文检索全部材料（文字、识别结果、字段与更正），每条命中输出一行 JSON（含上下文 snippet）。"""
+    from .ledger import Ledger
+    from .search import search_lines
+
+    settings = _settings(state=state)
+    ledger = Ledger(settings.ledger_path, lock=False)
+    try:
+        for line in search_lines(ledger, text, kind, agency, _date(since)):
+            sys.stdout.write(line + "\n")
+    finally:
+        ledger.close()
+
+
+@app.command()
 def digest(state: Optional[Path] = StateOpt, outbox: Optional[Path] = OutboxOpt,
            as_of: Optional[str] = typer.Option(None, "--as-of", help="统计截止日期 YYYY-MM-DD（默认今天）")) -> None:
     """生成监管汇总：outbox/监管汇总.xlsx 与 outbox/index.html。"""

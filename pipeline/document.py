@@ -79,11 +79,33 @@ class Block(BaseModel):
     table: Optional[Table] = None
 
 
+class Word(BaseModel):
+    """One box of text OCR read, where it stands on the original page image:
+    `quad` is its corners (top-left, top-right, bottom-right, bottom-left) as
+    fractions (x, y) of the upright page's width and height, from the top
+    left. The searchable PDF's invisible text layer is made of them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    quad: tuple[float, float, float, float, float, float, float, float]
+
+
 class Page(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     blocks: list[Block] = Field(default_factory=list)
     ocr: bool = False
+    words: list[Word] = Field(default_factory=list)   # OCR pages: the boxes read, for the text layer
+
+
+class LayerPage(BaseModel):
+    """The OCR words of one page of the original file (0-based index)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    words: list[Word]
 
 
 class Signature(BaseModel):
@@ -122,6 +144,10 @@ class Document(BaseModel):
 
     def text(self) -> str:
         return "\n".join(line.text for line in self.lines())
+
+    def text_layer(self) -> list[LayerPage]:
+        """The OCR words of each page that was read by OCR."""
+        return [LayerPage(index=i, words=p.words) for i, p in enumerate(self.pages) if p.ocr and p.words]
 
 
 def table_lines(table: Table) -> list[Line]:

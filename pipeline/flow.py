@@ -56,7 +56,9 @@ def build_records(path: Path, received_on: dt.date | None = None, limits: Limits
                            update={"part_of": PartOf(sha256=digest, pages=[first, last])})
              for first, last in runs]
     pages = [f"第{first}-{last}页" if last > first else f"第{first}页" for first, last in runs]
-    return [packet_record(name, digest, received_on, pages, doc.ocr), *parts]
+    # the file's text layer goes with the packet's record (the file's own), each part's text with the part
+    packet = packet_record(name, digest, received_on, pages, doc.ocr).model_copy(update={"layer": doc.text_layer()})
+    return [packet, *(p.model_copy(update={"layer": []}) for p in parts)]
 
 
 def part_digest(digest: str, first: int, last: int) -> str:
@@ -85,7 +87,7 @@ def record_of(doc: Document, name: str, digest: str, received_on: dt.date, kind:
         issues += low_confidence(doc, fields)
     return Record(source=name, sha256=digest, kind=kind, fields=fields, issues=issues,
                   status=status_of(kind, issues), ocr=doc.ocr, received_on=received_on, evidence=evidence,
-                  signatures=doc.signatures or None)
+                  signatures=doc.signatures or None, text=doc.text(), layer=doc.text_layer())
 
 
 def packet_record(name: str, digest: str, received_on: dt.date, members: list[str], ocr: bool = False) -> Record:

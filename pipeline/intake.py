@@ -38,6 +38,7 @@ from .models import STATUS_ZH, FiledRecord, Kind, PartOf, Record
 from .names import safe_name
 from .packet import Member, is_packet
 from .pool import Job, cost_order
+from .searchable import make_searchable, searchable_path
 from .settings import Settings
 
 log = logging.getLogger("pipeline")
@@ -92,13 +93,24 @@ class InboxIntake:
         self.ledger.complete(job.sha256, record, str(archive), folder)
         move(job.path, archive)
         self.ledger.mark_archived(job.sha256)
-        archives = {job.sha256: archive, **self._archive_more(job)}
+        moved = self._archive_more(job)
+        archives = {job.sha256: archive, **{sha: path for sha, path in moved.values()}}
+        photos = {m: path for m, (_sha, path) in moved.items()}
+        if job.part_of is not None and job.part_of.member:
+            photos[job.part_of.member] = archive
         if job.part_of is not None:
             _drop_if_empty(job.path.parent)
         for part in parts:  # pages of a PDF (archived with it), photos read with this one
             if self.ledger.claim(part.sha256, part.source, job.received_on):
                 self.ledger.complete(part.sha256, part, str(archives.get(part.sha256, archive)), folder)
                 self.ledger.mark_archived(part.sha256)
+        pages = [p.sha256 for p in parts if p.part_of is not None and p.part_of.pages]
+        for one in records:
+            if one.sha256 in pages:
+                continue  # a filing among the pages of a PDF: the PDF's searchable copy is its own
+            originals = [photos[m] for m in one.part_of.members if m in photos] \
+                if one.part_of is not None and one.part_of.members else [archives.get(one.sha256, archive)]
+            file_searchable(self.ledger, one, originals, pages if one is record else [])
         for one in records:
             if one.status != "accepted":
                 self._review_copy(archive, job.name, one)
@@ -109,13 +121,13 @@ class InboxIntake:
     def _archive_path(self, sha: str, name: str) -> Path:
         return _unique(self.settings.archive.resolve() / dt.date.today().strftime("%Y-%m") / f"{sha[:12]}-{safe_name(name)}")
 
-    def _archive_more(self, job: Job) -> dict[str, Path]:
-        """Archive the other photos read with a job's: digest -> archive."""
+    def _archive_more(self, job: Job) -> dict[str, tuple[str, Path]]:
+        """Archive the other photos read with a job's: member -> (digest, archive)."""
         out = {}
         for member, path in job.more:
             sha = sha256_of(path)
-            out[sha] = self._archive_path(sha, PurePosixPath(member).name)
-            move(path, out[sha])
+            out[member] = (sha, self._archive_path(sha, PurePosixPath(member).name))
+            move(path, out[member][1])
         return out
 
     # ------------------------------------------------------------ packets
@@ -245,6 +257,10 @@ class ArchiveIntake:
                 self.ledger.mark_archived(part.sha256)
             else:
                 self.ledger.update_record(part.sha256, part)
+        entry = self.ledger.get(job.sha256)
+        if entry is None or entry.record is None or not entry.record.searchable \
+                or not Path(entry.record.searchable).exists():  # an archive filled before searchable PDFs
+            file_searchable(self.ledger, records[0], [job.path], [p.sha256 for p in records[1:]])
         self.done += 1
         if self.progress:
             self.progress(self.done, len(self.todo))
@@ -282,6 +298,22 @@ def _drop_if_empty(folder: Path) -> None:
         folder.rmdir()
     except OSError:
         pass
+
+
+def file_searchable(ledger: Ledger, record: Record, originals: list[Path], also: list[str]) -> None:
+    """The searchable PDF of a scanned original (of the photos of one filing,
+    in order), beside it in the archive, noted in the ledger for the record
+    and for the filings `also` found in the same file. A failure is logged
+    and left for `reprocess`: the record and the original are already safe."""
+    if not record.ocr or not originals:  # read from a text layer, Word or a sheet: searchable as it is
+        return
+    try:
+        made = make_searchable(originals, record.layer, searchable_path(originals[0]))
+    except Exception as exc:  # a PDF pikepdf cannot rewrite, a full disk: the filing itself stands
+        log.warning("%s 的可检索 PDF 未能生成（%s），可稍后运行 pipeline reprocess 补做。", record.source, exc)
+        return
+    for sha in (record.sha256, *also):
+        ledger.set_searchable(sha, str(made))
 
 
 def _unique(path: Path) -> Path:

@@ -17,6 +17,7 @@ from typing import IO, Any, Iterator, Optional
 
 from pydantic import BaseModel, ConfigDict
 
+from . import search_index
 from .correct.apply import effective
 from .errors import PipelineError
 from .models import Correction, FiledRecord, Issue, Record
@@ -37,7 +38,8 @@ CREATE TABLE IF NOT EXISTS files (
     agency TEXT,
     record TEXT,                      -- the record as JSON (per-document issues only)
     cross_issues TEXT NOT NULL DEFAULT '[]',
-    folder TEXT                       -- the inbox subfolder it was dropped in
+    folder TEXT,                      -- the inbox subfolder it was dropped in
+    searchable TEXT                   -- the searchable PDF beside a scanned original
 );
 CREATE TABLE IF NOT EXISTS drops (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -74,7 +76,7 @@ CREATE TABLE IF NOT EXISTS receipts (          -- receipt numbers: year and sequ
     UNIQUE (year, seq)
 );
 """
-_COLUMNS = "sha256, source, state, received_on, archive, archived, record, cross_issues, folder"
+_COLUMNS = "sha256, source, state, received_on, archive, archived, record, cross_issues, folder, searchable"
 
 
 class StateLockedError(PipelineError):
@@ -132,10 +134,18 @@ class Ledger:
         self._migrate()
 
     def _migrate(self) -> None:
-        """Ledgers written before the folder had a column of its own."""
+        """Ledgers written before the folder and the searchable PDF had columns of their own."""
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(files)")}
-        if "folder" not in columns:
-            self.db.execute("ALTER TABLE files ADD COLUMN folder TEXT")
+        for column in ("folder", "searchable"):
+            if column not in columns:
+                self.db.execute(f"ALTER TABLE files ADD COLUMN {column} TEXT")
+        if not search_index.exists(self.db):
+            with self.db:  # a ledger from before the index: its fields are searchable at once, texts after reprocess
+                self.db.execute("BEGIN IMMEDIATE")
+                search_index.create(self.db)
+                for entry in self.entries():
+                    if entry.record is not None:
+                        search_index.write(self.db, entry.sha256, entry.record, None)
 
     def close(self) -> None:
         self.db.close()
@@ -172,6 +182,7 @@ class Ledger:
                 (_now(), archive, record.kind, record.status, record.agency_key, _record_json(record), folder, sha))
             self.db.execute("INSERT INTO drops (sha256, source, seen_at, duplicate, archive) VALUES (?, ?, ?, 0, ?)",
                             (sha, record.source, _now(), archive))
+            self._refresh(sha, record.text or None)
 
     def mark_archived(self, sha: str) -> None:
         self.db.execute("UPDATE files SET archived = 1 WHERE sha256 = ?", (sha,))
@@ -186,7 +197,27 @@ class Ledger:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("UPDATE files SET record = ?, kind = ?, status = ?, agency = ?, done_at = ? WHERE sha256 = ?",
                             (_record_json(record), record.kind, record.status, record.agency_key, _now(), sha))
-            self._refresh(sha)
+            self._refresh(sha, record.text or None)
+
+    def search(self, query: str, kind: Optional[str] = None, agency: Optional[str] = None,
+               since: Optional[dt.date] = None, limit: int = 100) -> list[tuple[FiledRecord, str]]:
+        """Records whose text, fields or corrections hold `query`, the latest
+        filed first, each with the indexed text it was found in."""
+        found = search_index.find(self.db, _COLUMNS, query, kind, agency, since, limit)
+        fixes: dict[str, list[Correction]] = {}
+        shas = [row[0] for row, _ in found]
+        for c in self.db.execute(f"SELECT sha256, field, old, new, by, at, reason FROM corrections WHERE sha256 IN "
+                                 f"({', '.join('?' * len(shas))}) ORDER BY id", shas) if shas else []:
+            fixes.setdefault(c[0], []).append(_correction(c))
+        out = []
+        for row, body in found:
+            record = _entry(row, fixes.get(row[0], []), self.resolutions(row[0])).record
+            if record is not None:
+                out.append((record, body))
+        return out
+
+    def set_searchable(self, sha: str, path: Optional[str]) -> None:
+        self.db.execute("UPDATE files SET searchable = ? WHERE sha256 = ?", (path, sha))
 
     # ------------------------------------------------------------ names
     def resolutions(self, sha: str) -> list[Resolution]:
@@ -234,12 +265,14 @@ class Ledger:
         assert record is not None
         return record
 
-    def _refresh(self, sha: str) -> Optional[FiledRecord]:
-        """Keep the status, kind and agency columns those of the effective record."""
+    def _refresh(self, sha: str, text: Optional[str] = None) -> Optional[FiledRecord]:
+        """Keep the status, kind and agency columns and the search index those
+        of the effective record (`text`: the text of a new reading)."""
         record = self.record(sha)
         if record is not None:
             self.db.execute("UPDATE files SET kind = ?, status = ?, agency = ? WHERE sha256 = ?",
                             (record.kind, record.status, record.agency_key, sha))
+            search_index.write(self.db, sha, record, text)
         return record
 
     def _source(self, sha: str) -> str:
@@ -339,13 +372,13 @@ def _resolutions(text: str) -> list[Resolution]:
 
 
 def _entry(row: tuple[Any, ...], corrections: list[Correction], names: list[Resolution]) -> Entry:
-    sha, source, state, received_on, archive, archived, record, cross, folder = row
+    sha, source, state, received_on, archive, archived, record, cross, folder, searchable = row
     received = dt.date.fromisoformat(received_on)
     filed = None
     if record:
         data = json.loads(record)
         data.update(received_on=received, archive=archive, folder=folder or data.get("folder"),
-                    cross_issues=json.loads(cross or "[]"))
+                    cross_issues=json.loads(cross or "[]"), searchable=searchable)
         filed = effective(apply(FiledRecord.model_validate(data), names), corrections)
     return Entry(sha256=sha, source=source, state=state, received_on=received, archive=archive,
                  archived=bool(archived), record=filed)

@@ -17,11 +17,13 @@ from .document import Block as Block
 # the Document models live in document.py; re-exported: models is the one place stages import from
 from .document import Box as Box
 from .document import Document as Document
+from .document import LayerPage as LayerPage
 from .document import Line as Line
 from .document import Nested as Nested
 from .document import Page as Page
 from .document import Signature as Signature
 from .document import Table as Table
+from .document import Word as Word
 from .document import table_lines as table_lines
 from .text import EMPTY as EMPTY
 from .text import TICKED as TICKED
@@ -250,6 +252,12 @@ class Record(BaseModel):
     signatures: Optional[list[Signature]] = None
     # field -> where its value came from (an extra key beside the spec's)
     evidence: dict[str, FieldEvidence] = Field(default_factory=dict)
+    # What the batch needs of the file besides the record, never printed nor
+    # stored as part of it: the text read (the search index) and the OCR
+    # words of scanned pages (the searchable PDF; page indices of this
+    # record's own file, or of its photos in order for photos read together).
+    text: str = Field(default="", exclude=True, repr=False)
+    layer: list[LayerPage] = Field(default_factory=list, exclude=True, repr=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -293,6 +301,7 @@ class FiledRecord(Record):
     corrections: list[Correction] = Field(default_factory=list)
     # field -> the name as the page showed it, where the ledger took it as a name on file (resolve.py)
     names_read: dict[str, str] = Field(default_factory=dict)
+    searchable: Optional[str] = None   # the searchable PDF made beside a scanned original in the archive
 
     @property
     def version(self) -> int:

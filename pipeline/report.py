@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .batch import generation_unavailable
 from .inbox import scan
 from .ledger import Ledger
@@ -22,6 +24,8 @@ def status_text(settings: Settings, ledger: Ledger, newest: int = 10) -> str:
     for rec in problems[-newest:][::-1]:
         first = rec.all_issues[0].message if rec.all_issues else ""
         lines.append(f"  {rec.source}（{STATUS_ZH[rec.status]}）：{first}")
+    missing = missing_searchable(ledger)
+    lines.append(f"\n扫描件与照片的可检索 PDF：缺少 {missing} 个" + ("（运行 pipeline reprocess 补做）" if missing else ""))
     waiting = sum(1 for _ in scan(settings.inbox)) if settings.inbox.is_dir() else 0
     lines.append(f"\n收件目录中等待处理：{waiting} 个文件")
     lines.append(f"扫描件识别引擎：{ocr_engine_line()}")
@@ -35,6 +39,16 @@ def status_text(settings: Settings, ledger: Ledger, newest: int = 10) -> str:
         if reason:
             lines.append(f"PDF 输出：不可用：{reason}")
     return "\n".join(lines)
+
+
+def missing_searchable(ledger: Ledger) -> int:
+    """Scanned filings with text read whose searchable PDF is not in the archive."""
+    missing = 0
+    for rec in ledger.records():
+        unreadable = any(i.code == "UNREADABLE" for i in rec.issues)
+        if rec.ocr and not unreadable and not (rec.searchable and Path(rec.searchable).exists()):
+            missing += 1
+    return missing
 
 
 def ocr_engine_line() -> str:

@@ -40,6 +40,9 @@ FORBIDDEN: dict[str, list[str]] = {
                          "pipeline.batch", "pipeline.background", "pipeline.watch", "pipeline.generate",
                          "pipeline.digest", "pipeline.crosscheck", "pipeline.cli", "pipeline.review", "pipeline.station"],
     "pipeline.settings": STAGES,
+    "pipeline.pdfa": STAGES,          # PDF/A marks and checks: below every stage
+    "pipeline.searchable": STAGES,    # the searchable PDF of a scan, made from a record's words by the intake
+    "pipeline.search_index": STAGES,  # the ledger's full-text index: only the ledger writes and reads it
     "pipeline.extract": ABOVE_EXTRACT,
     "pipeline.packet": ABOVE_EXTRACT,
     "pipeline.validate": [s for s in ABOVE_EXTRACT if s not in ("pipeline.validate",)] + ["pipeline.extract"],
@@ -49,6 +52,8 @@ FORBIDDEN: dict[str, list[str]] = {
                         "pipeline.background", "pipeline.watch", "pipeline.generate", "pipeline.digest", "pipeline.cli"],
     "pipeline.generate": ["pipeline.ledger", "pipeline.watch", "pipeline.digest", "pipeline.batch", "pipeline.intake",
                           "pipeline.background", "pipeline.extract", "pipeline.cli", "pipeline.report"],
+    "pipeline.search": ["pipeline.extract", "pipeline.flow", "pipeline.pool", "pipeline.intake", "pipeline.batch",
+                        "pipeline.background", "pipeline.watch", "pipeline.generate", "pipeline.digest"],
     "pipeline.digest": ["pipeline.ledger", "pipeline.watch", "pipeline.generate", "pipeline.batch", "pipeline.intake",
                         "pipeline.background", "pipeline.extract", "pipeline.crosscheck", "pipeline.cli"],
     "pipeline.explain": ["pipeline.ledger", "pipeline.intake", "pipeline.batch", "pipeline.background", "pipeline.watch",

@@ -1,6 +1,7 @@
 """The review station in a real browser (Debian's Chromium driven by
 Playwright): an officer logs in, opens a 报告函 that needs review, corrects
-the phone read wrongly, accepts, and the regenerated 报告函 carries the value."""
+the phone read wrongly, accepts, finds it again with the search box, and
+the regenerated 报告函 carries the value."""
 
 from __future__ import annotations
 
@@ -63,6 +64,15 @@ def test_an_officer_corrects_and_accepts_in_the_browser(tmp_path: Path) -> None:
             page.get_by_role("button", name="核对无误，受理").click()
             expect(page.get_by_text("已受理。")).to_be_visible()
             expect(page.locator(".bar .badge")).to_have_text("已受理")
+            box = page.get_by_label("全文检索")                    # the search box in the header
+            box.fill("报告")
+            box.press("Enter")
+            expect(page.get_by_role("heading", name="全文检索")).to_be_visible()
+            found = page.locator("tr", has=page.get_by_role("link", name=LETTER))
+            expect(found.locator("td.snippet")).to_contain_text("【报告】")
+            expect(page.get_by_label("全文检索")).to_have_value("报告")
+            found.get_by_role("link", name=LETTER).click()
+            expect(page).to_have_url(f"{url}/record/{sha}")
             browser.close()
         deadline = time.monotonic() + 240
         while "15522583568" not in _letter_text(letter) and time.monotonic() < deadline:

@@ -53,7 +53,7 @@ def test_unreadable_file_is_a_record_not_a_crash(tmp_path: Path) -> None:
     assert record["status"] == "rejected" and record["issues"][0]["code"] == "UNREADABLE"
 
 
-COMMANDS = ["extract", "watch", "process", "reprocess", "records", "correct", "accept", "reject", "kind", "digest",
+COMMANDS = ["extract", "watch", "process", "reprocess", "records", "search", "correct", "accept", "reject", "kind", "digest",
             "status", "user", "serve"]
 
 

@@ -26,8 +26,11 @@ from pipeline.generate.forms import (
     render_work_report,
     safe_name,
 )
+from pipeline.generate.pages import keep_signatures
 from pipeline.generate.pdf import PdfConverter, bundle
-from pipeline.models import CommitmentFields, ReportLetterFields, WorkReportRow
+from pipeline.generate.receipt import write_receipt_docx
+from pipeline.models import CommitmentFields, FiledRecord, ReportLetterFields, WorkReportRow
+from pipeline.pdfa import pdfa_problems
 from pipeline.periods import half_year
 
 ODD = "常州A&B<安全>技术服务有限公司"
@@ -77,6 +80,9 @@ def out(tmp_path_factory) -> dict[str, Path]:
         "report": render_work_report(ODD, *PERIOD, make_rows(5), d / "工作报表.docx", FORMS_DIR,
                                      principal="冯华", preparer="秦志强", phone="0519-88145498"),
         "report40": render_work_report(ODD, *PERIOD, make_rows(40), d / "工作报表40.docx", FORMS_DIR),
+        "receipt": write_receipt_docx(FiledRecord(source="报告函.pdf", sha256="a" * 64, kind="report_letter", fields=LETTER,
+                                                  issues=[], status="accepted", received_on=date(2021, 3, 1)),
+                                      "武应急回〔2021〕0001号", d / "回执.docx"),
     }
 
 
@@ -290,6 +296,35 @@ def test_bundle_with_bookmarks(pdfs, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["合同-照片.jpg", "合同-截图.png", "坏文件.pdf", "合订本.pdf"])
 
 
+@needs_lo
+@pytest.mark.parametrize("form", ["letter", "promise", "report", "report40", "receipt"])
+def test_generated_pdf_is_pdfa_2b(pdfs, form):
+    """What can be checked without veraPDF: the PDF/A-2b identification in
+    the XMP metadata, an output intent, every font embedded, no encryption,
+    no JavaScript; and pikepdf's own PDF/A validator finds no violation."""
+    import pikepdf
+
+    assert pdfa_problems(pdfs[form]) == []
+    with pikepdf.open(pdfs[form]) as pdf:
+        assert pdf.open_metadata().get("pdfaid:part") == "2"
+        try:
+            from pikepdf import pdfa
+        except ImportError:  # pikepdf before 10.17, or without its [pdfa] extras
+            return
+        assert not pdfa.check(pdf, "2b").violations
+
+
+@needs_lo
+def test_bundle_says_it_is_not_pdfa(pdfs, tmp_path):
+    import pikepdf
+
+    result = bundle(pdfs["report"], [pdfs["promise"]], tmp_path / "备案材料.pdf")
+    with pikepdf.open(result) as pdf:
+        assert "pdfaid:part" not in pdf.open_metadata()
+        assert "不是 PDF/A" in str(pdf.docinfo.get("/Subject"))
+    assert "XMP 元数据中没有 PDF/A-2b 标识" in pdfa_problems(result)
+
+
 def test_conversion_failure_never_raises(tmp_path):
     src = tmp_path / "a.docx"
     src.write_bytes(b"PK")
@@ -311,3 +346,31 @@ def test_image_page_fits_a4(tmp_path):
     page = PdfReader(io.BytesIO(image_pdf(img))).pages[0]
     w, h = float(page.mediabox.width), float(page.mediabox.height)
     assert w <= 8.27 * 72 + 1 and h <= 11.69 * 72 + 1 and max(w / 8.27, h / 11.69) > 70
+
+
+@needs_lo
+def test_long_report_keeps_its_signatures_with_its_last_rows(tmp_path):
+    """Rendered by LibreOffice, a 工作报表 of 38 rows (which LibreOffice used
+    to end with the signature lines alone on the last page, as in
+    docs/forms/工作报表-40行-4.png) and one of 40: on every page the header
+    row; on the last page table rows, the 合计 row, the signature lines, the
+    footnote and the phone; still PDF/A-2b."""
+    import pdfplumber
+
+    reports = [render_work_report(ODD, *PERIOD, make_rows(n), tmp_path / f"工作报表{n}.docx", FORMS_DIR,
+                                  principal="冯华", preparer="秦志强", phone="0519-88145498") for n in (38, 40)]
+    with PdfConverter() as conv:
+        conv.convert_many(reports)
+        keep_signatures(reports, conv.convert)
+    for report, n in zip(reports, (38, 40)):
+        pdf = report.with_suffix(".pdf")
+        with pdfplumber.open(pdf) as doc:
+            pages = [squash(p.extract_text() or "") for p in doc.pages]
+        assert len(pages) >= 3 and all("项目企业名称" in p and "签约时间" in p for p in pages), n
+        last = pages[-1]
+        assert "江佳怡" in last and "合计" in last, n  # a row of the table, then its total
+        assert last.index("合计") < last.index("负责人（签字）：冯华") < last.index("注：每半年的第一周报上季度业绩"), n
+        assert "联系电话（传真）：0519-88145498" in last, n
+        numbers = [squash(c.text) for c in docx.Document(str(report)).tables[-1].columns[0].cells]
+        assert numbers[-1] == "合计" and numbers[-2] == str(n), n  # the last row is still row n
+        assert pdfa_problems(pdf) == [], n

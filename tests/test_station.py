@@ -62,7 +62,8 @@ def version(settings: Settings, sha: str) -> int:
 def test_without_a_session_every_page_leads_to_the_login(settings: Settings) -> None:
     c = client(settings)
     sha = sha_of(settings, LETTER)
-    for path in ["/", f"/record/{sha}", f"/record/{sha}/page/1.png", f"/record/{sha}/next", "/outbox/x.docx"]:
+    for path in ["/", f"/record/{sha}", f"/record/{sha}/page/1.png", f"/record/{sha}/next", "/outbox/x.docx",
+                 "/search?q=报告"]:
         r = c.get(path)
         assert r.status_code == 303 and r.headers["location"].startswith("/login"), path
     assert "登录" in c.get("/login").text
@@ -82,6 +83,18 @@ def test_the_queue_and_the_record_page(settings: Settings) -> None:
     assert "法定代表人联系手机" in record and "不是有效的手机号" in record and f"/record/{sha}/page/1.png" in record
     image = c.get(f"/record/{sha}/page/1.png")
     assert image.status_code == 200 and image.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_search_box_finds_filings_by_their_text(settings: Settings) -> None:
+    c = client(settings)
+    login(c, "王五")                                  # a viewer may search too
+    page = c.get("/search", params={"q": "报告"}).text  # two characters: the fallback index
+    assert f'href="/record/{sha_of(settings, LETTER)}"' in page and "【报告】" in page
+    assert 'name="q" value="报告"' in page
+    assert "doc_0004.docx" in c.get("/search", params={"q": "安全"}).text   # accepted filings are found too
+    none = c.get("/search", params={"q": "<script>不存在的文字"}).text
+    assert "没有找到" in none and "<script>不存在" not in none            # escaped
+    assert "找到" not in c.get("/search").text                         # no query: the box only
 
 
 def test_a_form_without_its_csrf_token_is_refused(settings: Settings) -> None:

@@ -82,6 +82,7 @@ def regenerate(settings: Settings, agencies: list[AgencyRecords],
     """Render the given agencies' documents and receipts, and convert them
     to PDF. The agencies are taken in as many groups as there are workers:
     while one group's PDFs are being made by LibreOffice, the next renders."""
+    from .pages import keep_signatures
     from .pdf import PdfConverter
 
     written: list[Path] = []
@@ -110,6 +111,8 @@ def regenerate(settings: Settings, agencies: list[AgencyRecords],
             pending.append(converter.submit({p: p.parent for p in words if not _pdf_fresh(p)}))
         for future in pending:
             future.result()
+        if pdf_ok:  # LibreOffice can leave a long report's signatures alone on its last page
+            keep_signatures([report for report, _ in bundles], converter.convert)
     if pdf_ok:
         _bundles(bundles, cache)
     return written

@@ -6,6 +6,9 @@ converter keeps for its lifetime; several runs go at once, one per core.
 A conversion failure is logged and gives
 None: it never blocks the DOCX. `bundle` puts a work report's PDF in front of
 its period's contract scans, one bookmark per document.
+
+Documents are exported as PDF/A-2b (`PDFA_EXPORT`); the bundle is not
+PDF/A (merging breaks it) and says so in its metadata (`BUNDLE_NOTE`).
 """
 
 from __future__ import annotations
@@ -46,6 +49,13 @@ FONT_ALIASES = {
     ("Segoe UI Symbol",): ("DejaVu Sans",),
 }
 A4_INCH = (8.27, 11.69)
+# LibreOffice's PDF export as PDF/A-2b (its PDF export filter's version
+# option, 2 = PDF/A-2b): fonts embedded, XMP identification, sRGB output
+# intent, no encryption, no JavaScript.
+PDFA_EXPORT = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
+# What the bundle says of itself: merging with pypdf keeps neither the XMP
+# identification nor the output intent, and a scan inside need not be PDF/A.
+BUNDLE_NOTE = "本文件由工作报表与合同原件合并而成，不是 PDF/A 归档格式；长期存档请使用各自的 PDF/A 文件（工作报表 PDF、合同的可检索 PDF）。"
 
 
 class PdfConverter:
@@ -129,7 +139,7 @@ class PdfConverter:
                 os.symlink(f.resolve(), link)
                 links[f] = link
             cmd = [soffice, f"-env:UserInstallation={(scratch / f'profile-{slot}').as_uri()}", "--headless",
-                   "--invisible", "--nologo", "--norestore", "--nolockcheck", "--convert-to", "pdf",
+                   "--invisible", "--nologo", "--norestore", "--nolockcheck", "--convert-to", PDFA_EXPORT,
                    "--outdir", str(tmp_out), *[str(link) for link in links.values()]]
             self._call(cmd, self.timeout + 5.0 * len(links))  # a long list gets its time
             for f, link in links.items():
@@ -256,6 +266,7 @@ def bundle(work_report_pdf: Path, contract_files: list[Path], out: Path) -> Path
         except Exception as exc:  # pypdf and Pillow raise many kinds
             log.warning("合同附件无法读取，未并入 %s：%s", f.name, exc)
     writer.page_mode = "/UseOutlines"
+    writer.add_metadata({"/Title": f"备案材料：{Path(work_report_pdf).stem}", "/Subject": BUNDLE_NOTE})
     out = Path(out)
     with atomic_path(out) as tmp, open(tmp, "wb") as fh:
         writer.write(fh)

@@ -22,9 +22,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from .. import accounts, review
-from ..errors import PipelineError
+from ..errors import PipelineError, UsageError
 from ..ledger import Ledger, VersionConflictError
 from ..models import KIND_ZH, STATUS_ZH
+from ..search import search_hits
 from ..settings import Settings
 from . import security
 from .images import Pages
@@ -32,6 +33,7 @@ from .queue import Filters, next_after, queue
 from .view import record_view
 
 HERE = Path(__file__).parent
+SEARCH_LIMIT = 50   # hits shown for a search, newest first
 SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -151,7 +153,7 @@ def routes(st: Station) -> list[Any]:
         return FileResponse(path)
 
     return auth_routes(st) + [
-        Route("/", home),
+        Route("/", home), Route("/search", search_handler(st)),
         Route("/record/{sha}", record), Route("/record/{sha}/page/{n:int}.png", page_image),
         Route("/record/{sha}/next", next_record),
         Route("/record/{sha}/{action}", change_handler(st), methods=["POST"]),
@@ -167,6 +169,25 @@ ACTIONS: dict[str, Callable[..., Any]] = {
     "kind": lambda st, sha, f, **kw: review.change_kind(st.settings, st.ledger, sha, str(f.get("kind", "")), **kw),
 }
 DONE = {"correct": "已保存更正。", "accept": "已受理。", "reject": "已退回。", "kind": "已更正类别并重新提取。"}
+
+
+def search_handler(st: Station) -> Callable[[Request], Response]:
+    """The search box's page: the filings whose text, fields or corrections
+    hold the query, newest first, each with its context."""
+    def search(request: Request) -> Response:
+        if (r := _need_login(request)) is not None:
+            return r
+        q = request.query_params.get("q", "").strip()[:100]
+        hits, error = [], None
+        if q:
+            try:
+                with st.lock:
+                    hits = search_hits(st.ledger, q, limit=SEARCH_LIMIT)
+            except UsageError as exc:
+                error = exc.message
+        return st.page(request, "search.html", q=q, hits=hits, error=error, limit=SEARCH_LIMIT)
+
+    return search
 
 
 def change_handler(st: Station) -> Callable[[Request], Any]:

@@ -36,6 +36,7 @@ The engines are created once per process, on first use (never at import).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +44,7 @@ import numpy as np
 from PIL import Image
 
 from ...errors import LimitExceededError, UnreadableError
-from ...models import Block, Limits, Page
+from ...models import Block, Limits, Page, Word
 from ...text import clean
 from .ocr_engine import (  # noqa: F401  (_ENGINES, _make_engine, model_files: used by the tests)
     _ENGINES,
@@ -57,8 +58,18 @@ from .ocr_engine import (  # noqa: F401  (_ENGINES, _make_engine, model_files: u
     model_files,
     read_page,
 )
-from .ocr_layout import _Box, find_tables, layout  # noqa: F401  (find_tables: used by the tests)
-from .scan_prep import MAX_SIDE, _to_rgb, estimate_skew, normalised_gray, preprocess, rotate  # noqa: F401
+from .ocr_layout import Units, _Box, find_tables, layout  # noqa: F401  (find_tables: used by the tests)
+from .scan_prep import (  # noqa: F401
+    MAX_SIDE,
+    _to_rgb,
+    estimate_skew,
+    normalised_gray,
+    preprocess,
+    preprocess_mapped,
+    quarter_turn_map,
+    rotate,
+    rotation_map,
+)
 
 
 # --------------------------------------------------------------------------- public
@@ -77,8 +88,8 @@ def ocr_image(img: Image.Image, limits: Limits, *, suppress_seals: bool = True,
         )
     engine()  # made before the image work: it sets how many threads OpenCV may use
     rgb = _to_rgb(img)
-    gray = preprocess(rgb, suppress_seals=suppress_seals)
-    return _ocr_gray(gray, width_pt)
+    gray, geometry = preprocess_mapped(rgb, suppress_seals=suppress_seals)
+    return _ocr_gray(gray, width_pt, geometry, rgb.shape)
 
 
 def ocr_pdf_pages(path: Path, indices: list[int], limits: Limits) -> list[Page]:
@@ -121,6 +132,9 @@ def ocr_pdf_pages(path: Path, indices: list[int], limits: Limits) -> list[Page]:
 # 10.5-pt text ~30 px high and bounds the cost of 300/600-dpi scans; the floor,
 # 150 dpi, keeps small print (9 pt) near 19 px.
 MIN_DPI = 150
+# A space the layout put beside a Chinese character (boxes a little apart):
+# not written into the text layer, which copies out as Chinese is written.
+_CJK_SPACE = re.compile(r"(?<=[^\x00-\x7f]) +(?=\S)|(?<=\S) +(?=[^\x00-\x7f])")
 
 
 def native_dpi(page) -> float | None:
@@ -257,22 +271,49 @@ def _upside_down(img: np.ndarray, quads: list[np.ndarray], which: list[int]) -> 
     return {i: "180" in str(label) and conf > 0.9 for i, (label, conf) in zip(which, labels)}
 
 
-def _ocr_gray(gray: np.ndarray, width_pt: float | None = None) -> Page:
+def _ocr_gray(gray: np.ndarray, width_pt: float | None = None, geometry: np.ndarray | None = None,
+              shape: tuple[int, ...] | None = None) -> Page:
     """OCR a preprocessed page; a page lying on its side or upside down is
-    turned and read once more."""
+    turned and read once more. `geometry` maps the original image (of
+    `shape`) to `gray`: the words read are put back on the original."""
+    geometry = np.eye(3) if geometry is None else geometry
     first = run_rapidocr(gray)
     result = first
     if first.turn:
         turned = np.ascontiguousarray(np.rot90(gray, first.turn))
+        turn_map = quarter_turn_map(gray.shape, first.turn)
         if first.turn in (1, 3):  # the skew measured on the page's side meant nothing
             skew = estimate_skew(turned)
             if abs(skew) >= 0.1:
+                turn_map = rotation_map(turned.shape, -skew) @ turn_map
                 turned = rotate(turned, -skew)
         second = run_rapidocr(turned)
         if second.turn == 0 and len(second.boxes) >= 0.5 * len(first.boxes):
-            gray, result = turned, second
+            gray, result, geometry = turned, second, turn_map @ geometry
     scale = (width_pt / gray.shape[1]) if width_pt else 1.0
-    return Page(blocks=[Block(line=ln) for ln in layout(gray, result.boxes, scale)], ocr=True)
+    units: Units = []
+    lines = layout(gray, result.boxes, scale, units)
+    words = _words(units, geometry, shape or gray.shape)
+    return Page(blocks=[Block(line=ln) for ln in lines], ocr=True, words=words)
+
+
+def _words(units: Units, geometry: np.ndarray, shape: tuple[int, ...]) -> list[Word]:
+    """Each piece of text the layout made (a table cell's lines joined as
+    the text says them, a line's segment), over the box around its boxes,
+    corners on the original image as fractions of its size. One string per
+    piece: text copied out of the layer reads as the text read, whatever
+    the lines around it (a label beside a value that wraps in its cell)."""
+    if not units:
+        return []
+    h, w = shape[:2]
+    back = np.linalg.inv(geometry)
+    rects = [(min(b.x0 for b in m), min(b.y0 for b in m), max(b.x1 for b in m), max(b.y1 for b in m)) for _, m in units]
+    corners = np.array([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]] for x0, y0, x1, y1 in rects], float)
+    ones = np.ones(corners.shape[:2] + (1,))
+    mapped = np.concatenate([corners, ones], axis=2) @ back.T
+    points = mapped[..., :2] / mapped[..., 2:3] / np.array([w, h], float)
+    return [Word(text=_CJK_SPACE.sub("", text), quad=tuple(round(float(v), 5) for v in q.ravel()))  # type: ignore[arg-type]
+            for (text, _), q in zip(units, points)]
 
 
 # --------------------------------------------------------------------------- layout

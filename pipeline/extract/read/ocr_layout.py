@@ -192,7 +192,13 @@ def _text_groups(cell: _Cell, unit: float) -> list[tuple[float, float, str]]:
     return groups
 
 
-def _table_lines(cells: list[_Cell], unit: float, scale: float = 1.0) -> list[tuple[float, float, Line]]:
+# What a page's text layer is written from: each piece of text the layout
+# made (a cell's lines joined, a line's segment) with the boxes it came from.
+Units = list[tuple[str, list[_Box]]]
+
+
+def _table_lines(cells: list[_Cell], unit: float, scale: float = 1.0,
+                 units: Optional[Units] = None) -> list[tuple[float, float, Line]]:
     """One line per table row. Row bands start at the cells' top edges; text is
     placed in the band where it stands, so a merged cell's text lands on the
     row it faces (and a rule the scan lost cannot pull text into a wrong row)."""
@@ -209,6 +215,8 @@ def _table_lines(cells: list[_Cell], unit: float, scale: float = 1.0) -> list[tu
             band = max(0, sum(1 for t in tops if t <= yc) - 1)
             members = [b for b in c.boxes if g0 - 1 <= b.yc <= g1 + 1]
             bands.setdefault(band, []).append((c.x0, text, members))
+            if units is not None and text and members:
+                units.append((text, members))
     out: list[tuple[float, float, Line]] = []
     for band, parts in bands.items():
         parts.sort(key=lambda p: p[0])
@@ -235,9 +243,10 @@ def _table_lines(cells: list[_Cell], unit: float, scale: float = 1.0) -> list[tu
     return out
 
 
-def layout(gray: np.ndarray, boxes: list[_Box], scale: float = 1.0) -> list[Line]:
+def layout(gray: np.ndarray, boxes: list[_Box], scale: float = 1.0, units: Optional[Units] = None) -> list[Line]:
     """Boxes -> lines in reading order (tables row by row, cells as cells);
-    `scale` (points per pixel) turns pixel boxes into points on the page."""
+    `scale` (points per pixel) turns pixel boxes into points on the page.
+    `units`, when given, gets each piece of text with its boxes (`Units`)."""
     if not boxes:
         return []
     unit = float(np.median([b.h for b in boxes]))
@@ -264,12 +273,14 @@ def layout(gray: np.ndarray, boxes: list[_Box], scale: float = 1.0) -> list[Line
 
     entries: list[tuple[float, float, Line]] = []
     for cells in tables:
-        entries.extend(_table_lines(cells, unit, scale))
+        entries.extend(_table_lines(cells, unit, scale, units))
     for row in _group_rows(free):
         found = [(t, c) for t, c in ((_join_boxes(c, unit).strip(), c) for c in _split_cells(row)) if t]
         if not found:
             continue
         texts = [t for t, _ in found]
+        if units is not None:
+            units.extend(found)
         conf = min(b.score for b in row)
         entries.append((min(b.y0 for b in row), row[0].x0, Line(text=" ".join(texts), cells=texts, conf=round(conf, 4),
                                                                 boxes=[_union(c, scale) for _, c in found])))

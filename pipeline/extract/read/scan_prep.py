@@ -45,16 +45,28 @@ def _to_rgb(img: Image.Image) -> np.ndarray:
 def preprocess(rgb: np.ndarray, *, suppress_seals: bool = True) -> np.ndarray:
     """RGB page -> normalised, deskewed grey page (uint8). Turning a page by
     90/180/270° is decided after a first OCR pass (see `_ocr_gray`)."""
+    return preprocess_mapped(rgb, suppress_seals=suppress_seals)[0]
+
+
+def preprocess_mapped(rgb: np.ndarray, *, suppress_seals: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """`preprocess`, and the 3×3 projective map from the pixels of `rgb` to
+    those of the page it returns (scaling, the sheet's perspective, the
+    skew): the words read on the page are put back where they stand on the
+    original (the searchable PDF's text layer)."""
     import cv2
 
     h, w = rgb.shape[:2]
+    geometry = np.eye(3)
     if max(h, w) > MAX_SIDE:
         s = MAX_SIDE / max(h, w)
-        rgb = cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
-    rgb = _crop_sheet(rgb)
+        size = (max(1, round(w * s)), max(1, round(h * s)))
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        geometry = np.diag([size[0] / w, size[1] / h, 1.0])
+    rgb, warp = _crop_sheet(rgb)
+    geometry = warp @ geometry
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     if min(gray.shape) < 64:
-        return gray
+        return gray, geometry
     bg = _background(gray)
     plain = cv2.divide(gray, bg, scale=255)
     out = plain
@@ -69,13 +81,14 @@ def preprocess(rgb: np.ndarray, *, suppress_seals: bool = True) -> np.ndarray:
     skew = estimate_skew(out)
     if abs(skew) >= 0.1:
         out = rotate(out, -skew)
+        geometry = rotation_map(out.shape, -skew) @ geometry
         if red is not None:
             plain = rotate(plain, -skew)
             red = rotate(red.view(np.uint8) * 255, -skew, fill=0) > 127
     if red is not None:
         # table rules that ran under a seal were lifted with it: put them back
         np.copyto(out, plain, where=_rules_under_seal(plain, red))
-    return out
+    return out, geometry
 
 
 def normalised_gray(rgb: np.ndarray, *, suppress_seals: bool = True) -> np.ndarray:
@@ -151,9 +164,10 @@ def _rules_under_seal(plain: np.ndarray, red: np.ndarray) -> np.ndarray:
     return keep[labels] & red
 
 
-def _crop_sheet(rgb: np.ndarray) -> np.ndarray:
+def _crop_sheet(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A photo of a sheet on a darker surface: crop to the sheet and undo the
-    perspective. Left unchanged when no clear sheet outline is found (scans)."""
+    perspective (and the 3×3 map of that). Left unchanged when no clear sheet
+    outline is found (scans)."""
     import cv2
 
     h, w = rgb.shape[:2]
@@ -164,28 +178,28 @@ def _crop_sheet(rgb: np.ndarray) -> np.ndarray:
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
-        return rgb
+        return rgb, np.eye(3)
     c = max(contours, key=cv2.contourArea)
     area = cv2.contourArea(c)
     frac = area / float(g.shape[0] * g.shape[1])
     if not 0.25 <= frac <= 0.92:
-        return rgb
+        return rgb, np.eye(3)
     quad = cv2.approxPolyDP(cv2.convexHull(c), 0.02 * cv2.arcLength(c, True), True)
     if len(quad) != 4:
-        return rgb
+        return rgb, np.eye(3)
     inside = g[mask > 0].mean()
     outside = g[mask == 0].mean() if (mask == 0).any() else 255
     if inside - outside < 40:
-        return rgb
+        return rgb, np.eye(3)
     pts = _order_quad(quad.reshape(4, 2).astype(np.float32) / s)
     tl, tr, br, bl = pts
     width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
     height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
     if width < 100 or height < 100:
-        return rgb
+        return rgb, np.eye(3)
     dst = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
     m = cv2.getPerspectiveTransform(pts, dst)
-    return cv2.warpPerspective(rgb, m, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(rgb, m, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), m
 
 
 def _order_quad(p: np.ndarray) -> np.ndarray:
@@ -223,6 +237,23 @@ def estimate_skew(gray: np.ndarray) -> float:
     centre = float(coarse[int(np.argmax([score(a) for a in coarse]))])
     fine = np.arange(centre - 0.5, centre + 0.51, 0.05)
     return round(float(fine[int(np.argmax([score(a) for a in fine]))]), 2)
+
+
+def rotation_map(shape: tuple[int, ...], angle: float) -> np.ndarray:
+    """The 3×3 map of `rotate(page of this shape, angle)`."""
+    import cv2
+
+    h, w = shape[:2]
+    return np.vstack([cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0), [0.0, 0.0, 1.0]])
+
+
+def quarter_turn_map(shape: tuple[int, ...], turns: int) -> np.ndarray:
+    """The 3×3 map of `np.rot90(page of this shape, turns)` (counter-clockwise)."""
+    h, w = shape[:2]
+    step = {0: np.eye(3), 1: np.array([[0, 1, 0], [-1, 0, w - 1], [0, 0, 1]], float),
+            2: np.array([[-1, 0, w - 1], [0, -1, h - 1], [0, 0, 1]], float),
+            3: np.array([[0, -1, h - 1], [1, 0, 0], [0, 0, 1]], float)}
+    return step[turns % 4]
 
 
 def rotate(gray: np.ndarray, angle: float, fill: int = 255) -> np.ndarray:
