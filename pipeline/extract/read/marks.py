@@ -1,0 +1,214 @@
+"""Checkboxes read from the page image (step 8 of the OCR path described in
+`ocr`): a tick drawn with a pen, a filled ■ or a ✓ stamped over a printed □
+is rarely read as a character by OCR, so every small square of the page is
+found geometrically and judged by its ink.
+
+1. squares: horizontal and vertical strokes (a morphological opening of the
+   ink keeps runs longer than ~1/4 of a text line's height; diagonal tick
+   strokes fall away) joined into components; a component whose box is a
+   square of checkbox size (a quarter to 1.3 text-line heights) and whose
+   four edges are inked is a box, a solid one a filled box (■).
+2. state: the ink inside the box (dark ink, and light ink for a faint
+   stroke) and whether a stroke crosses its edges (a pen tick overshoots
+   the box) give ticked, empty or unsure, with a confidence. A red seal
+   over a box was lifted to paper white before this step (`scan_prep`),
+   so it leaves an empty box empty.
+3. label: the text the OCR read right beside the box (from the box's
+   right edge to the next box on the line), so that an extractor can pair
+   each mark with the label it stands by without knowing any geometry.
+
+Boxes are returned in points from the page's top left, like every other
+box of a `Page`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...models import Mark
+from ...text import EMPTY_GLYPHS, TICKED_GLYPHS
+from .ocr_layout import _Box
+
+# a box's side, in text-line heights (a line box is ~1.3 character heights)
+MIN_SIDE, MAX_SIDE = 0.25, 1.3
+# grey levels: darker than EDGE is a box's printed edge (thin edges of a
+# blurred scan stay grey); darker than INK is ink; darker than FAINT a light stroke
+EDGE, INK, FAINT = 200, 170, 215
+# share of the box's inside inked from which it is ticked (dark ink), or unsure
+TICK_SHARE, UNSURE_SHARE = 0.07, 0.025
+FILL_SHARE = 0.55
+# a stroke overshooting an edge by this share of the side crosses it
+CROSS = 0.18
+_GLYPHS = set(TICKED_GLYPHS + EMPTY_GLYPHS + "☑☐口")
+
+
+@dataclass
+class _Square:
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    state: str
+    conf: float
+
+    @property
+    def side(self) -> int:
+        return max(self.x1 - self.x0, self.y1 - self.y0)
+
+
+def find_marks(gray: np.ndarray, boxes: list[_Box], scale: float = 1.0) -> list[Mark]:
+    """The checkboxes of a preprocessed grey page (paper 255), each with its
+    state and the text the OCR boxes `boxes` read right beside it; `scale`
+    (points per pixel) turns pixels into points."""
+    if not boxes or min(gray.shape) < 64:
+        return []
+    unit = float(np.median([b.h for b in boxes]))
+    squares = [_judge(gray, s) for s in _squares(gray, unit)]
+    out = []
+    for sq in squares:
+        text = _label(sq, squares, boxes, unit)
+        box = (round(sq.x0 * scale, 1), round(sq.y0 * scale, 1), round(sq.x1 * scale, 1), round(sq.y1 * scale, 1))
+        out.append(Mark(bbox=box, state=sq.state, conf=round(sq.conf, 3), text=text))  # type: ignore[arg-type]
+    return out
+
+
+def _squares(gray: np.ndarray, unit: float) -> list[_Square]:
+    """Square outlines and solid squares of checkbox size: components of the
+    page's straight strokes that are squares, and pairs of vertical strokes
+    a side apart (a box printed so close to its label that the two touch)."""
+    import cv2
+
+    ink = (gray < EDGE).astype(np.uint8)
+    k = max(3, round(0.2 * unit))
+    hor = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
+    ver = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
+    lo, hi = MIN_SIDE * unit, MAX_SIDE * unit
+    found: list[tuple[int, int, int, int]] = []
+    for x, y, w, h in _components(cv2.bitwise_or(hor, ver)) + _components(ver):
+        if lo <= w <= hi and lo <= h <= hi and 0.75 <= w / h <= 1.33:
+            found.append((x, y, w, h))  # an outline, or a solid square (its vertical strokes fill it)
+    edges = [c for c in _components(ver) if lo <= c[3] <= hi and c[2] <= 0.35 * c[3]]
+    edges.sort()
+    for i, (x, y, w, h) in enumerate(edges):
+        for x2, y2, w2, h2 in edges[i + 1:]:
+            if x2 - x > 1.4 * h:
+                break
+            side = x2 + w2 - x
+            tol = max(2, 0.15 * h)
+            if abs(y2 - y) <= tol and abs(h2 - h) <= tol and 0.75 <= side / h <= 1.33:
+                found.append((x, min(y, y2), side, max(y + h, y2 + h2) - min(y, y2)))
+    out: list[_Square] = []
+    for x, y, w, h in found:
+        if _edges_inked(ink, x, y, w, h) and _alone(ink, x, y, w, h) and not any(_same(o, x, y, w, h) for o in out):
+            out.append(_Square(x, y, x + w, y + h, "", 0.0))
+    return out
+
+
+def _components(img: np.ndarray) -> list[tuple[int, int, int, int]]:
+    import cv2
+
+    n, _labels, stats, _ = cv2.connectedComponentsWithStats(img, connectivity=8)
+    return [(int(stats[i][0]), int(stats[i][1]), int(stats[i][2]), int(stats[i][3])) for i in range(1, n)]
+
+
+def _same(sq: _Square, x: int, y: int, w: int, h: int) -> bool:
+    """Two finds of one box (their centres within a third of a side)."""
+    return abs((sq.x0 + sq.x1) / 2 - (x + w / 2)) < w / 3 and abs((sq.y0 + sq.y1) / 2 - (y + h / 2)) < h / 3
+
+
+def _edges_inked(ink: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
+    """Each of the four edges of the box inked along most of its length."""
+    t = max(3, round(0.2 * min(w, h)))  # the edge's stroke and its blur
+    top = ink[y:y + t, x:x + w].any(axis=0).mean()
+    bottom = ink[y + h - t:y + h, x:x + w].any(axis=0).mean()
+    left = ink[y:y + h, x:x + t].any(axis=1).mean()
+    right = ink[y:y + h, x + w - t:x + w].any(axis=1).mean()
+    return min(top, bottom, left, right) >= 0.85
+
+
+def _alone(ink: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
+    """No ink of anything else just above, below or left of the box: a
+    square that is part of a character (the 口 of 培 or 品) has strokes of
+    that character there; a checkbox stands apart (the strokes of a tick
+    that overshoot it are joined to it, long rules are no character)."""
+    import cv2
+
+    pad = max(2, round(0.4 * max(w, h)))
+    y0, x0 = max(0, y - pad), max(0, x - pad)
+    y1, x1 = min(ink.shape[0], y + h + pad), min(ink.shape[1], x + w)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink[y0:y1, x0:x1], connectivity=8)
+    own = {int(v) for v in np.unique(labels[y - y0:y + h - y0, x - x0:x + w - x0]) if v}
+    for i in range(1, n):
+        bx, by, bw, bh, _a = (int(v) for v in stats[i])
+        if i in own or bw >= x1 - x0 or bh >= y1 - y0:
+            continue  # the box and what touches it, or a rule crossing the window
+        return False
+    return True
+
+
+def _judge(gray: np.ndarray, sq: _Square) -> _Square:
+    """Ticked, empty or unsure, and how sure, by the ink inside the box and
+    the strokes that cross its edges."""
+    w, h = sq.x1 - sq.x0, sq.y1 - sq.y0
+    t = max(2, round(0.18 * min(w, h))) + 1  # the edge's own stroke and its blur
+    inner = gray[sq.y0 + t:sq.y1 - t, sq.x0 + t:sq.x1 - t]
+    if inner.size == 0:
+        return _Square(sq.x0, sq.y0, sq.x1, sq.y1, "unsure", 0.5)
+    dark = float((inner < INK).mean())
+    light = float((inner < FAINT).mean())
+    cross = _overshoot(gray, sq)
+    if dark >= FILL_SHARE:
+        state, conf = "ticked", 0.99
+    elif dark >= TICK_SHARE or (dark >= UNSURE_SHARE and cross >= CROSS):
+        state, conf = "ticked", min(0.99, 0.8 + dark)
+    elif light >= TICK_SHARE and (cross >= CROSS or light >= 2 * TICK_SHARE):
+        state, conf = "ticked", 0.8  # a faint stroke
+    elif light < UNSURE_SHARE and cross < CROSS:
+        state, conf = "empty", min(0.99, 0.99 - 4 * light)
+    else:
+        state, conf = "unsure", 0.5
+    return _Square(sq.x0, sq.y0, sq.x1, sq.y1, state, conf)
+
+
+def _overshoot(gray: np.ndarray, sq: _Square) -> float:
+    """How far (in box sides) ink joined to the box reaches beyond its
+    edges: a pen tick overshoots its box, a printed box does not. Ink that
+    runs on out of a window a side wider than the box (a rule, the label's
+    text touching the box) is no stroke of the box."""
+    import cv2
+
+    side = sq.side
+    pad = max(3, side)
+    y0, x0 = max(0, sq.y0 - pad), max(0, sq.x0 - pad)
+    y1, x1 = min(gray.shape[0], sq.y1 + pad), min(gray.shape[1], sq.x1 + pad)
+    ink = (gray[y0:y1, x0:x1] < FAINT).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    edge = labels[sq.y0 - y0:sq.y1 - y0, sq.x0 - x0:sq.x1 - x0]
+    reach = 0
+    for i in {int(v) for v in np.unique(edge) if v}:
+        x, y, w, h, _a = (int(v) for v in stats[i])
+        if x == 0 or y == 0 or x + w >= x1 - x0 or y + h >= y1 - y0:
+            continue
+        reach = max(reach, sq.x0 - x0 - x, x + w - (sq.x1 - x0), sq.y0 - y0 - y, y + h - (sq.y1 - y0))
+    return reach / max(1, side)
+
+
+def _label(sq: _Square, squares: list[_Square], boxes: list[_Box], unit: float) -> str:
+    """The text the OCR read right beside the box: in the text box that
+    holds it or starts just right of it, up to the next box on the line."""
+    h = sq.y1 - sq.y0
+    line = [b for b in boxes if min(b.y1, sq.y1) - max(b.y0, sq.y0) >= 0.5 * min(h, b.h)
+            and b.x1 > sq.x1 and b.x0 <= sq.x1 + 1.2 * unit]
+    if not line:
+        return ""
+    b = min(line, key=lambda m: (max(0.0, m.x0 - sq.x1), m.x0))
+    width = max(1.0, b.x1 - b.x0)
+    n = len(b.text)
+    start = int((sq.x1 - b.x0) / width * n) if b.x0 < sq.x0 + 0.5 * (sq.x1 - sq.x0) else 0
+    nexts = [o.x0 for o in squares if o is not sq and o.x0 > sq.x1 and b.x0 < o.x0 < b.x1
+             and min(o.y1, sq.y1) - max(o.y0, sq.y0) > 0]
+    end = n if not nexts else min(n, math.ceil((min(nexts) - b.x0) / width * n))
+    return b.text[max(0, start):end].strip().lstrip("".join(_GLYPHS)).rstrip("".join(_GLYPHS)).strip()
