@@ -38,7 +38,7 @@ MIN_SIDE, MAX_SIDE = 0.25, 1.3
 # blurred scan stay grey); darker than INK is ink; darker than FAINT a light stroke
 EDGE, INK, FAINT = 200, 170, 215
 # share of the box's inside inked from which it is ticked (dark ink), or unsure
-TICK_SHARE, UNSURE_SHARE = 0.07, 0.025
+TICK_SHARE, UNSURE_SHARE = 0.12, 0.025
 FILL_SHARE = 0.55
 # a stroke overshooting an edge by this share of the side crosses it
 CROSS = 0.18
@@ -76,9 +76,11 @@ def find_marks(gray: np.ndarray, boxes: list[_Box], scale: float = 1.0) -> list[
 
 
 def _squares(gray: np.ndarray, unit: float) -> list[_Square]:
-    """Square outlines and solid squares of checkbox size: components of the
-    page's straight strokes that are squares, and pairs of vertical strokes
-    a side apart (a box printed so close to its label that the two touch)."""
+    """Square outlines and solid squares of checkbox size. Candidates are
+    components of the page's straight strokes and pairs of vertical strokes
+    about a side apart (a box printed so close to its label that the two
+    touch, a tick's stroke joined to an edge); each is trimmed to the rows
+    and columns its edges run along, then checked."""
     import cv2
 
     ink = (gray < EDGE).astype(np.uint8)
@@ -86,25 +88,54 @@ def _squares(gray: np.ndarray, unit: float) -> list[_Square]:
     hor = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
     ver = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
     lo, hi = MIN_SIDE * unit, MAX_SIDE * unit
-    found: list[tuple[int, int, int, int]] = []
-    for x, y, w, h in _components(cv2.bitwise_or(hor, ver)) + _components(ver):
-        if lo <= w <= hi and lo <= h <= hi and 0.75 <= w / h <= 1.33:
-            found.append((x, y, w, h))  # an outline, or a solid square (its vertical strokes fill it)
-    edges = [c for c in _components(ver) if lo <= c[3] <= hi and c[2] <= 0.35 * c[3]]
-    edges.sort()
+    rough = [c for c in _components(cv2.bitwise_or(hor, ver)) + _components(ver)
+             if lo <= c[2] <= 1.5 * hi and lo <= c[3] <= 1.5 * hi]
+    edges = sorted(c for c in _components(ver) if lo <= c[3] <= 1.5 * hi and c[2] <= 0.4 * c[3])
     for i, (x, y, w, h) in enumerate(edges):
         for x2, y2, w2, h2 in edges[i + 1:]:
-            if x2 - x > 1.4 * h:
+            if x2 - x > 1.5 * h:
                 break
-            side = x2 + w2 - x
-            tol = max(2, 0.15 * h)
-            if abs(y2 - y) <= tol and abs(h2 - h) <= tol and 0.75 <= side / h <= 1.33:
-                found.append((x, min(y, y2), side, max(y + h, y2 + h2) - min(y, y2)))
+            if abs(y2 - y) <= 0.3 * h and abs(h2 - h) <= 0.3 * h and 0.6 <= (x2 + w2 - x) / h <= 1.5:
+                rough.append((x, min(y, y2), x2 + w2 - x, max(y + h, y2 + h2) - min(y, y2)))
     out: list[_Square] = []
-    for x, y, w, h in found:
-        if _edges_inked(ink, x, y, w, h) and _alone(ink, x, y, w, h) and not any(_same(o, x, y, w, h) for o in out):
+    for x, y, w, h in (_trim(hor, ver, c) for c in rough):
+        if not (lo <= w <= hi and lo <= h <= hi and 0.75 <= w / h <= 1.33):
+            continue
+        if (_edges_inked(ink, x, y, w, h) and _closed(hor, ver, x, y, w, h) and _alone(ink, x, y, w, h)
+                and not any(_same(o, x, y, w, h) for o in out)):
             out.append(_Square(x, y, x + w, y + h, "", 0.0))
     return out
+
+
+def _trim(hor: np.ndarray, ver: np.ndarray, rough: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """A candidate box moved onto its edges: the rows nearest its top and
+    bottom whose horizontal strokes span most of it, then the columns nearest
+    its sides whose vertical strokes span most of the rows between (searched
+    a little beyond the candidate: an edge broken by a tick or a seal gives
+    a candidate short of it; a tick overshooting the box is no edge)."""
+    x, y, w, h = rough
+    pad = max(2, round(0.3 * max(w, h)))
+    y0, x0 = max(0, y - pad), max(0, x - pad)
+    rows = np.flatnonzero(hor[y0:y + h + pad, x:x + w].mean(axis=1) >= 0.5) + y0
+    if len(rows) < 2:
+        return rough
+    top, bottom = _nearest(rows, y, -1), _nearest(rows, y + h - 1, 1) + 1
+    if bottom - top < 2:
+        return rough
+    cols = np.flatnonzero(ver[top:bottom, x0:x + w + pad].mean(axis=0) >= 0.5) + x0
+    if len(cols) < 2:
+        return rough
+    left, right = _nearest(cols, x, -1), _nearest(cols, x + w - 1, 1) + 1
+    return left, top, right - left, bottom - top
+
+
+def _nearest(values: np.ndarray, target: int, outward: int) -> int:
+    """The value nearest `target`, moved `outward` (-1 down, 1 up) to the
+    end of the run of consecutive values it is in (an edge's outer side)."""
+    at = int(np.argmin(np.abs(values - target)))
+    while 0 <= at + outward < len(values) and abs(int(values[at + outward]) - int(values[at])) == 1:
+        at += outward
+    return int(values[at])
 
 
 def _components(img: np.ndarray) -> list[tuple[int, int, int, int]]:
@@ -127,6 +158,23 @@ def _edges_inked(ink: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
     left = ink[y:y + h, x:x + t].any(axis=1).mean()
     right = ink[y:y + h, x + w - t:x + w].any(axis=1).mean()
     return min(top, bottom, left, right) >= 0.85
+
+
+def _closed(hor: np.ndarray, ver: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
+    """The box's edges end at its corners: no horizontal edge runs on past
+    both its sides, no vertical edge past its top or bottom (the square
+    inside 其 or 目 is crossed by strokes that run on)."""
+    t = max(2, round(0.2 * min(w, h)))
+    ext = max(2, round(0.25 * max(w, h)))
+    if x - ext < 0 or y - ext < 0 or x + w + ext > hor.shape[1] or y + h + ext > hor.shape[0]:
+        return True
+    for band in (slice(y, y + t), slice(y + h - t, y + h)):
+        if hor[band, x - ext:x].all(axis=1).any() and hor[band, x + w:x + w + ext].all(axis=1).any():
+            return False  # (on one side only: the label printed touching the box)
+    for band in (slice(x, x + t), slice(x + w - t, x + w)):
+        if ver[y - ext:y, band].all(axis=0).any() or ver[y + h:y + h + ext, band].all(axis=0).any():
+            return False
+    return True
 
 
 def _alone(ink: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
