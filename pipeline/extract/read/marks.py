@@ -23,7 +23,7 @@ box of a `Page`.
 
 from __future__ import annotations
 
-import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,12 +37,14 @@ MIN_SIDE, MAX_SIDE = 0.25, 1.3
 # grey levels: darker than EDGE is a box's printed edge (thin edges of a
 # blurred scan stay grey); darker than INK is ink; darker than FAINT a light stroke
 EDGE, INK, FAINT = 200, 170, 215
+TRACE = 245  # an edge's pale trace where a seal was lifted off it (paper is ~255)
 # share of the box's inside inked from which it is ticked (dark ink), or unsure
 TICK_SHARE, UNSURE_SHARE = 0.12, 0.025
 FILL_SHARE = 0.55
 # a stroke overshooting an edge by this share of the side crosses it
 CROSS = 0.18
-_GLYPHS = set(TICKED_GLYPHS + EMPTY_GLYPHS + "☑☐口")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_STRIP = TICKED_GLYPHS + EMPTY_GLYPHS + "☑☐口"
 
 
 @dataclass
@@ -66,10 +68,10 @@ def find_marks(gray: np.ndarray, boxes: list[_Box], scale: float = 1.0) -> list[
     if not boxes or min(gray.shape) < 64:
         return []
     unit = float(np.median([b.h for b in boxes]))
-    squares = [_judge(gray, s) for s in _squares(gray, unit)]
+    squares = [_judge(gray, s) for s in _squares(gray, unit) if not _in_text(s, boxes)]
     out = []
     for sq in squares:
-        text = _label(sq, squares, boxes, unit)
+        text = _label(sq, boxes, unit)
         box = (round(sq.x0 * scale, 1), round(sq.y0 * scale, 1), round(sq.x1 * scale, 1), round(sq.y1 * scale, 1))
         out.append(Mark(bbox=box, state=sq.state, conf=round(sq.conf, 3), text=text))  # type: ignore[arg-type]
     return out
@@ -98,16 +100,19 @@ def _squares(gray: np.ndarray, unit: float) -> list[_Square]:
             if abs(y2 - y) <= 0.3 * h and abs(h2 - h) <= 0.3 * h and 0.6 <= (x2 + w2 - x) / h <= 1.5:
                 rough.append((x, min(y, y2), x2 + w2 - x, max(y + h, y2 + h2) - min(y, y2)))
     out: list[_Square] = []
-    for x, y, w, h in (_trim(hor, ver, c) for c in rough):
-        if not (lo <= w <= hi and lo <= h <= hi and 0.75 <= w / h <= 1.33):
-            continue
-        if (_edges_inked(ink, x, y, w, h) and _closed(hor, ver, x, y, w, h) and _alone(ink, x, y, w, h)
-                and not any(_same(o, x, y, w, h) for o in out)):
-            out.append(_Square(x, y, x + w, y + h, "", 0.0))
+    for candidate in rough:
+        for share in (0.5, 0.35):  # edges spanning most of the box, or (an edge thinned by a seal) a third of it
+            x, y, w, h = _trim(hor, ver, candidate, share)
+            if not (lo <= w <= hi and lo <= h <= hi and 0.75 <= w / h <= 1.33):
+                continue
+            if (_edges_inked(gray, x, y, w, h) and _closed(hor, ver, x, y, w, h) and _alone(ink, x, y, w, h)):
+                if not any(_same(o, x, y, w, h) for o in out):
+                    out.append(_Square(x, y, x + w, y + h, "", 0.0))
+                break
     return out
 
 
-def _trim(hor: np.ndarray, ver: np.ndarray, rough: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+def _trim(hor: np.ndarray, ver: np.ndarray, rough: tuple[int, int, int, int], share: float) -> tuple[int, int, int, int]:
     """A candidate box moved onto its edges: the rows nearest its top and
     bottom whose horizontal strokes span most of it, then the columns nearest
     its sides whose vertical strokes span most of the rows between (searched
@@ -116,13 +121,13 @@ def _trim(hor: np.ndarray, ver: np.ndarray, rough: tuple[int, int, int, int]) ->
     x, y, w, h = rough
     pad = max(2, round(0.3 * max(w, h)))
     y0, x0 = max(0, y - pad), max(0, x - pad)
-    rows = np.flatnonzero(hor[y0:y + h + pad, x:x + w].mean(axis=1) >= 0.5) + y0
+    rows = np.flatnonzero(hor[y0:y + h + pad, x:x + w].mean(axis=1) >= share) + y0
     if len(rows) < 2:
         return rough
     top, bottom = _nearest(rows, y, -1), _nearest(rows, y + h - 1, 1) + 1
     if bottom - top < 2:
         return rough
-    cols = np.flatnonzero(ver[top:bottom, x0:x + w + pad].mean(axis=0) >= 0.5) + x0
+    cols = np.flatnonzero(ver[top:bottom, x0:x + w + pad].mean(axis=0) >= share) + x0
     if len(cols) < 2:
         return rough
     left, right = _nearest(cols, x, -1), _nearest(cols, x + w - 1, 1) + 1
@@ -150,14 +155,20 @@ def _same(sq: _Square, x: int, y: int, w: int, h: int) -> bool:
     return abs((sq.x0 + sq.x1) / 2 - (x + w / 2)) < w / 3 and abs((sq.y0 + sq.y1) / 2 - (y + h / 2)) < h / 3
 
 
-def _edges_inked(ink: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
-    """Each of the four edges of the box inked along most of its length."""
+def _edges_inked(gray: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
+    """Each of the four edges of the box inked along most of its length; or
+    one of them thinned to a pale trace for part of it (where a red seal's
+    ink was lifted off the page, an edge under it goes pale, not white)."""
     t = max(3, round(0.2 * min(w, h)))  # the edge's stroke and its blur
-    top = ink[y:y + t, x:x + w].any(axis=0).mean()
-    bottom = ink[y + h - t:y + h, x:x + w].any(axis=0).mean()
-    left = ink[y:y + h, x:x + t].any(axis=1).mean()
-    right = ink[y:y + h, x + w - t:x + w].any(axis=1).mean()
-    return min(top, bottom, left, right) >= 0.85
+
+    def coverage(ink: np.ndarray) -> list[float]:
+        return [float(ink[y:y + t, x:x + w].any(axis=0).mean()), float(ink[y + h - t:y + h, x:x + w].any(axis=0).mean()),
+                float(ink[y:y + h, x:x + t].any(axis=1).mean()), float(ink[y:y + h, x + w - t:x + w].any(axis=1).mean())]
+
+    dark = coverage(gray < EDGE)
+    if min(dark) >= 0.85:
+        return True
+    return min(dark) >= 0.5 and sorted(dark)[1] >= 0.85 and min(coverage(gray < TRACE)) >= 0.9
 
 
 def _closed(hor: np.ndarray, ver: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
@@ -181,19 +192,23 @@ def _alone(ink: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
     """No ink of anything else just above, below or left of the box: a
     square that is part of a character (the 口 of 培 or 品) has strokes of
     that character there; a checkbox stands apart (the strokes of a tick
-    that overshoot it are joined to it, long rules are no character)."""
+    that overshoot it are joined to it, long rules are no character, specks
+    a lifted seal left are too small to count)."""
     import cv2
 
     pad = max(2, round(0.4 * max(w, h)))
     y0, x0 = max(0, y - pad), max(0, x - pad)
-    y1, x1 = min(ink.shape[0], y + h + pad), min(ink.shape[1], x + w)
+    y1, x1 = min(ink.shape[0], y + h + pad), min(ink.shape[1], x + w + pad)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink[y0:y1, x0:x1], connectivity=8)
     own = {int(v) for v in np.unique(labels[y - y0:y + h - y0, x - x0:x + w - x0]) if v}
+    near = np.zeros(labels.shape, bool)
+    near[:, :x + w - x0] = True  # above, below and left; right of the box stands its label
     for i in range(1, n):
-        bx, by, bw, bh, _a = (int(v) for v in stats[i])
-        if i in own or bw >= x1 - x0 or bh >= y1 - y0:
-            continue  # the box and what touches it, or a rule crossing the window
-        return False
+        bx, by, bw, bh, area = (int(v) for v in stats[i])
+        if i in own or bw >= x1 - x0 or bh >= y1 - y0 or area < max(4, 0.02 * w * h):
+            continue  # the box and what touches it, a rule crossing the window, a speck
+        if (near & (labels == i)).any():
+            return False
     return True
 
 
@@ -244,19 +259,34 @@ def _overshoot(gray: np.ndarray, sq: _Square) -> float:
     return reach / max(1, side)
 
 
-def _label(sq: _Square, squares: list[_Square], boxes: list[_Box], unit: float) -> str:
+def _in_text(sq: _Square, boxes: list[_Box]) -> bool:
+    """The square is part of a character the OCR read (the 口 of 咨 or
+    培): it stands inside a text box, past its first character, where the
+    text has a Chinese character (a box the OCR read as ☐ or left as a
+    gap is kept)."""
+    xc, yc = (sq.x0 + sq.x1) / 2, (sq.y0 + sq.y1) / 2
+    for b in boxes:
+        if not (b.x0 <= xc <= b.x1 and b.y0 <= yc <= b.y1) or not b.text:
+            continue
+        width = (b.x1 - b.x0) / len(b.text)
+        at = int((xc - b.x0) / width)
+        if sq.x0 > b.x0 + 0.6 * width and at < len(b.text) and _CJK.match(b.text[at]):
+            return True
+    return False
+
+
+def _label(sq: _Square, boxes: list[_Box], unit: float) -> str:
     """The text the OCR read right beside the box: in the text box that
-    holds it or starts just right of it, up to the next box on the line."""
+    holds it or starts just right of it, up to the next box glyph the OCR
+    read (two categories read as one text box)."""
     h = sq.y1 - sq.y0
     line = [b for b in boxes if min(b.y1, sq.y1) - max(b.y0, sq.y0) >= 0.5 * min(h, b.h)
             and b.x1 > sq.x1 and b.x0 <= sq.x1 + 1.2 * unit]
     if not line:
         return ""
     b = min(line, key=lambda m: (max(0.0, m.x0 - sq.x1), m.x0))
-    width = max(1.0, b.x1 - b.x0)
-    n = len(b.text)
-    start = int((sq.x1 - b.x0) / width * n) if b.x0 < sq.x0 + 0.5 * (sq.x1 - sq.x0) else 0
-    nexts = [o.x0 for o in squares if o is not sq and o.x0 > sq.x1 and b.x0 < o.x0 < b.x1
-             and min(o.y1, sq.y1) - max(o.y0, sq.y0) > 0]
-    end = n if not nexts else min(n, math.ceil((min(nexts) - b.x0) / width * n))
-    return b.text[max(0, start):end].strip().lstrip("".join(_GLYPHS)).rstrip("".join(_GLYPHS)).strip()
+    start = 0
+    if b.x0 < sq.x0 + 0.5 * (sq.x1 - sq.x0):  # the box stands inside the text box: skip what lies left of it
+        start = int((sq.x1 - b.x0) / max(1.0, b.x1 - b.x0) * len(b.text))
+    text = b.text[start:].lstrip().lstrip(_STRIP)
+    return re.split(f"[{_STRIP}]|\\s{{2,}}", text)[0].strip()
