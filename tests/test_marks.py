@@ -61,7 +61,7 @@ def _states(letter, jpeg: bool) -> dict[str, str]:
                                         ({"training": "seal", "assessment": "stamp", "testing": "empty",
                                           "consulting": "empty", "standardization": "pen", "other": "cross"}, False)])
 def test_each_kind_of_mark_is_read_from_the_image(tmp_path: Path, marks: dict, jpeg: bool) -> None:
-    letter = marked.marked_letter(tmp_path, 3, marks, "photo" if jpeg else "scan")
+    letter = marked.marked_letter(tmp_path, 3, marks, "page")
     states = _states(letter, jpeg)
     sealed = [c for c, k in marks.items() if k == "seal" and c not in states]
     assert states == {c: s for c, s in _expected(marks).items() if c not in sealed}

@@ -120,26 +120,32 @@ def _trim(hor: np.ndarray, ver: np.ndarray, rough: tuple[int, int, int, int], sh
     a candidate short of it; a tick overshooting the box is no edge)."""
     x, y, w, h = rough
     pad = max(2, round(0.3 * max(w, h)))
+    cap = max(2, round(0.15 * max(w, h)))  # an edge's thickness at most
     y0, x0 = max(0, y - pad), max(0, x - pad)
     rows = np.flatnonzero(hor[y0:y + h + pad, x:x + w].mean(axis=1) >= share) + y0
     if len(rows) < 2:
         return rough
-    top, bottom = _nearest(rows, y, -1), _nearest(rows, y + h - 1, 1) + 1
+    top, bottom = _nearest(rows, y, -1, cap), _nearest(rows, y + h - 1, 1, cap) + 1
     if bottom - top < 2:
         return rough
     cols = np.flatnonzero(ver[top:bottom, x0:x + w + pad].mean(axis=0) >= share) + x0
     if len(cols) < 2:
         return rough
-    left, right = _nearest(cols, x, -1), _nearest(cols, x + w - 1, 1) + 1
+    left = _nearest(cols, x, -1, cap)
+    # the right edge: the column that makes the box squarest (not the label's first stroke beside it)
+    right = _nearest(cols, left + (bottom - top) - 1, 1, cap) + 1
     return left, top, right - left, bottom - top
 
 
-def _nearest(values: np.ndarray, target: int, outward: int) -> int:
-    """The value nearest `target`, moved `outward` (-1 down, 1 up) to the
-    end of the run of consecutive values it is in (an edge's outer side)."""
+def _nearest(values: np.ndarray, target: int, outward: int, cap: int) -> int:
+    """The value nearest `target`, moved `outward` (-1 down, 1 up) along the
+    run of consecutive values it is in, at most `cap` steps (to an edge's
+    outer side, not along a stroke that runs on beside it)."""
     at = int(np.argmin(np.abs(values - target)))
-    while 0 <= at + outward < len(values) and abs(int(values[at + outward]) - int(values[at])) == 1:
+    steps = 0
+    while 0 <= at + outward < len(values) and abs(int(values[at + outward]) - int(values[at])) == 1 and steps < cap:
         at += outward
+        steps += 1
     return int(values[at])
 
 
