@@ -123,12 +123,15 @@ def _trim(hor: np.ndarray, ver: np.ndarray, rough: tuple[int, int, int, int], sh
     cap = max(2, round(0.15 * max(w, h)))  # an edge's thickness at most
     y0, x0 = max(0, y - pad), max(0, x - pad)
     rows = np.flatnonzero(hor[y0:y + h + pad, x:x + w].mean(axis=1) >= share) + y0
+    # a rule runs on past both sides (the cell's border above the box): no edge of it
+    rows = rows[~(hor[rows, max(0, x - pad):x].all(axis=1) & hor[rows, x + w:x + w + pad].all(axis=1))]
     if len(rows) < 2:
         return rough
     top, bottom = _nearest(rows, y, -1, cap), _nearest(rows, y + h - 1, 1, cap) + 1
     if bottom - top < 2:
         return rough
     cols = np.flatnonzero(ver[top:bottom, x0:x + w + pad].mean(axis=0) >= share) + x0
+    cols = cols[~(ver[max(0, top - pad):top, cols].all(axis=0) & ver[bottom:bottom + pad, cols].all(axis=0))]
     if len(cols) < 2:
         return rough
     left = _nearest(cols, x, -1, cap)
