@@ -191,10 +191,24 @@ def _closed(hor: np.ndarray, ver: np.ndarray, x: int, y: int, w: int, h: int) ->
     for band in (slice(y, y + t), slice(y + h - t, y + h)):
         if hor[band, x - ext:x].all(axis=1).any() and hor[band, x + w:x + w + ext].all(axis=1).any():
             return False  # (on one side only: the label printed touching the box)
+    stroke = max(2, round(0.1 * min(w, h)))  # a printed edge's width at most
     for band in (slice(x, x + t), slice(x + w - t, x + w)):
-        if ver[y - ext:y, band].all(axis=0).any() or ver[y + h:y + h + ext, band].all(axis=0).any():
-            return False
+        for rows in (slice(y - ext, y), slice(y + h, y + h + ext)):
+            runs = np.flatnonzero(ver[rows, band].all(axis=0))
+            if len(runs) and _thin(ver[(rows.start + rows.stop) // 2], band.start + int(runs[0]), stroke):
+                return False  # a marker's thick stroke crossing a corner is no edge running on
     return True
+
+
+def _thin(row: np.ndarray, at: int, stroke: int) -> bool:
+    """The stroke through `row[at]` is no wider than twice an edge."""
+    left = at
+    while left > 0 and row[left - 1]:
+        left -= 1
+    right = at
+    while right + 1 < len(row) and row[right + 1]:
+        right += 1
+    return right - left + 1 <= 2 * stroke
 
 
 def _alone(ink: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
