@@ -68,7 +68,7 @@ def find_marks(gray: np.ndarray, boxes: list[_Box], scale: float = 1.0) -> list[
     if not boxes or min(gray.shape) < 64:
         return []
     unit = float(np.median([b.h for b in boxes]))
-    squares = [_judge(gray, s) for s in _squares(gray, unit) if not _in_text(s, boxes)]
+    squares = [_judge(gray, s) for s in _squares(gray, unit, _text_mask(gray.shape, boxes))]
     out = []
     for sq in squares:
         text = _label(sq, boxes, unit)
@@ -77,7 +77,7 @@ def find_marks(gray: np.ndarray, boxes: list[_Box], scale: float = 1.0) -> list[
     return out
 
 
-def _squares(gray: np.ndarray, unit: float) -> list[_Square]:
+def _squares(gray: np.ndarray, unit: float, text: np.ndarray) -> list[_Square]:
     """Square outlines and solid squares of checkbox size. Candidates are
     components of the page's straight strokes and pairs of vertical strokes
     about a side apart (a box printed so close to its label that the two
@@ -101,9 +101,11 @@ def _squares(gray: np.ndarray, unit: float) -> list[_Square]:
                 rough.append((x, min(y, y2), x2 + w2 - x, max(y + h, y2 + h2) - min(y, y2)))
     out: list[_Square] = []
     for candidate in rough:
+        if _in_text(text, *candidate):
+            continue
         for share in (0.5, 0.35):  # edges spanning most of the box, or (an edge thinned by a seal) a third of it
             x, y, w, h = _trim(hor, ver, candidate, share)
-            if not (lo <= w <= hi and lo <= h <= hi and 0.75 <= w / h <= 1.33):
+            if not (lo <= w <= hi and lo <= h <= hi and 0.75 <= w / h <= 1.33) or _in_text(text, x, y, w, h):
                 continue
             if (_edges_inked(gray, x, y, w, h) and _closed(hor, ver, x, y, w, h) and _alone(ink, x, y, w, h)):
                 if not any(_same(o, x, y, w, h) for o in out):
@@ -170,14 +172,16 @@ def _edges_inked(gray: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
     ink was lifted off the page, an edge under it goes pale, not white)."""
     t = max(3, round(0.2 * min(w, h)))  # the edge's stroke and its blur
 
-    def coverage(ink: np.ndarray) -> list[float]:
-        return [float(ink[y:y + t, x:x + w].any(axis=0).mean()), float(ink[y + h - t:y + h, x:x + w].any(axis=0).mean()),
-                float(ink[y:y + h, x:x + t].any(axis=1).mean()), float(ink[y:y + h, x + w - t:x + w].any(axis=1).mean())]
+    box = gray[y:y + h, x:x + w]
 
-    dark = coverage(gray < EDGE)
+    def coverage(ink: np.ndarray) -> list[float]:
+        return [float(ink[:t].any(axis=0).mean()), float(ink[h - t:].any(axis=0).mean()),
+                float(ink[:, :t].any(axis=1).mean()), float(ink[:, w - t:].any(axis=1).mean())]
+
+    dark = coverage(box < EDGE)
     if min(dark) >= 0.85:
         return True
-    return min(dark) >= 0.5 and sorted(dark)[1] >= 0.85 and min(coverage(gray < TRACE)) >= 0.9
+    return min(dark) >= 0.5 and sorted(dark)[1] >= 0.85 and min(coverage(box < TRACE)) >= 0.9
 
 
 def _closed(hor: np.ndarray, ver: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
@@ -282,20 +286,24 @@ def _overshoot(gray: np.ndarray, sq: _Square) -> float:
     return reach / max(1, side)
 
 
-def _in_text(sq: _Square, boxes: list[_Box]) -> bool:
-    """The square is part of a character the OCR read (the 口 of 咨 or
-    培): it stands inside a text box, past its first character, where the
-    text has a Chinese character (a box the OCR read as ☐ or left as a
-    gap is kept)."""
-    xc, yc = (sq.x0 + sq.x1) / 2, (sq.y0 + sq.y1) / 2
+def _text_mask(shape: tuple[int, ...], boxes: list[_Box]) -> np.ndarray:
+    """Where the OCR read a Chinese character, past the first character of
+    its text box: a square there is part of a character (the 口 of 咨 or
+    培), not a checkbox (a box the OCR read as ☐, left as a gap, or took in
+    as its text box's first character is kept)."""
+    mask = np.zeros(shape[:2], bool)
     for b in boxes:
-        if not (b.x0 <= xc <= b.x1 and b.y0 <= yc <= b.y1) or not b.text:
+        if not b.text:
             continue
         width = (b.x1 - b.x0) / len(b.text)
-        at = int((xc - b.x0) / width)
-        if sq.x0 > b.x0 + 0.6 * width and at < len(b.text) and _CJK.match(b.text[at]):
-            return True
-    return False
+        for i, ch in enumerate(b.text[1:], start=1):
+            if _CJK.match(ch):
+                mask[max(0, int(b.y0)):int(b.y1) + 1, max(0, int(b.x0 + i * width)):int(b.x0 + (i + 1) * width) + 1] = True
+    return mask
+
+
+def _in_text(mask: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
+    return bool(mask[min(mask.shape[0] - 1, y + h // 2), min(mask.shape[1] - 1, x + w // 2)])
 
 
 def _label(sq: _Square, boxes: list[_Box], unit: float) -> str:
