@@ -91,12 +91,26 @@ class Word(BaseModel):
     quad: tuple[float, float, float, float, float, float, float, float]
 
 
+class Mark(BaseModel):
+    """A checkbox found in a page image (a scan or photo): its box on the
+    page in points from its top left, whether it is ticked, empty or
+    unsure, how sure (0..1), and the text read right beside it (its label)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    bbox: Box
+    state: Literal["ticked", "empty", "unsure"]
+    conf: float
+    text: str = ""
+
+
 class Page(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     blocks: list[Block] = Field(default_factory=list)
     ocr: bool = False
     words: list[Word] = Field(default_factory=list)   # OCR pages: the boxes read, for the text layer
+    marks: list[Mark] = Field(default_factory=list)  # checkboxes read from the image (OCR pages)
 
 
 class LayerPage(BaseModel):

@@ -80,7 +80,7 @@ def record_of(doc: Document, name: str, digest: str, received_on: dt.date, kind:
     if kind == "unknown" and verdict is not None:
         extra = extra.model_copy(update={"unknown_reason": verdict.reason()})
     issues = validate(kind, fields, extra, received_on)
-    evidence = locate(doc, kind, fields) if kind != "unknown" else {}
+    evidence = locate(doc, kind, fields) | extra.evidence if kind != "unknown" else {}
     if doc.ocr:
         from .confidence import low_confidence
 

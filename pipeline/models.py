@@ -19,6 +19,7 @@ from .document import Box as Box
 from .document import Document as Document
 from .document import LayerPage as LayerPage
 from .document import Line as Line
+from .document import Mark as Mark
 from .document import Nested as Nested
 from .document import Page as Page
 from .document import Signature as Signature
@@ -199,6 +200,11 @@ class Extraction(BaseModel):
     unknown_reason: Optional[str] = None
     # fields left null because the evidence conflicts (field -> why, in Chinese)
     conflicts: dict[str, str] = Field(default_factory=dict)
+    # fields kept though part of their reading is unsure (field -> why, in Chinese): LOW_CONFIDENCE
+    unsure: dict[str, str] = Field(default_factory=dict)
+    # where values were read from that the text does not show (a checkbox read in a scan's image),
+    # added to the record's evidence under these keys
+    evidence: dict[str, "FieldEvidence"] = Field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- record
@@ -229,6 +235,9 @@ class FieldEvidence(BaseModel):
     text: str
     bbox: Optional[Box] = None
     conf: Optional[float] = None
+
+
+Extraction.model_rebuild()
 
 
 class Issue(BaseModel):

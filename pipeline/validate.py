@@ -80,7 +80,7 @@ def validate(kind: Kind, fields: Fields, extra: Extraction, received_on: dt.date
         return [issue("UNKNOWN_KIND", None, extra.unknown_reason
                       or "无法识别该文件的类别（不是服务合同、报告函、承诺书、工作报表、从业人员名单或专家检查记录）：请确认是否提交错了文件。")]
     issues = _missing(kind, fields, extra)
-    issues += [issue("LOW_CONFIDENCE", name, why) for name, why in extra.conflicts.items()]
+    issues += [issue("LOW_CONFIDENCE", name, why) for name, why in (extra.conflicts | extra.unsure).items()]
     if isinstance(fields, ContractFields):
         issues += _contract(fields, extra, received_on)
     elif isinstance(fields, ReportLetterFields):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from ..models import EMPTY, TICKED, Category, Document, Extraction, ReportLetterFields
+from ..models import CATEGORY_ZH, EMPTY, TICKED, Category, Document, Extraction, ReportLetterFields
 from . import vocabulary
 from .category import form_category
 from .labels import Finder, Rows
+from .ticks import read_ticks
 from .values import date_or_none, phone_or_none, text_or_none
 
 V = vocabulary.fields("report_letter")
@@ -20,9 +21,10 @@ STOPS = NAME + CATEGORY + SCOPE + LOCAL + LICENSE + REG_ADDR + OFFICE + CONTACT 
 
 def extract(doc: Document) -> tuple[ReportLetterFields, Extraction]:
     find = Finder(Rows.of(doc).rows, STOPS)
+    categories, extra = _categories(doc, find)
     fields = ReportLetterFields(
         agency_name=text_or_none(find.find(NAME)),
-        service_categories=_categories(find),
+        service_categories=categories,
         business_scope=text_or_none(find.find(SCOPE)),
         local_business=text_or_none(find.find(LOCAL)),
         license_no=_license(find.find(LICENSE)),
@@ -36,13 +38,26 @@ def extract(doc: Document) -> tuple[ReportLetterFields, Extraction]:
         legal_representative_phone=phone_or_none(find.find_after(LEGAL, MOBILE)),
         filled_on=date_or_none(find.find(FILLED)),
     )
-    return fields, Extraction()
+    return fields, extra
 
 
-def _categories(find: Finder) -> Optional[list[Category]]:
+def _categories(doc: Document, find: Finder) -> tuple[Optional[list[Category]], Extraction]:
+    """The ticked categories; on a scan or photo, from the checkboxes read in
+    the image where it shows them (`ticks`), with their evidence."""
     value = find.find(CATEGORY)
     if value is None:
-        return None
+        return None, Extraction()
+    read = read_ticks(doc, value) if doc.ocr else None
+    if read is None:
+        return _from_text(value), Extraction()
+    unsure = {}
+    if read.unsure:
+        names = "、".join(f"“{CATEGORY_ZH[c]}”" for c in read.unsure)
+        unsure["service_categories"] = (f"服务类别{names}的勾选框无法确定是否勾选（扫描件识别），未计入：请对照原件核对。")
+    return read.ticked, Extraction(unsure=unsure, evidence=read.evidence)
+
+
+def _from_text(value: str) -> Optional[list[Category]]:
     found: list[Category] = []
     items = re.findall(rf"([{TICKED}{EMPTY}])\s*([^{TICKED}{EMPTY}]*)", value)
     if not items:  # the categories written out without boxes: `安全评估评价、安全检测检验`

@@ -29,6 +29,9 @@ What happens to one page image (`ocr_image`):
    form lines where their vertical extents overlap, left to right, split into
    cells at gaps wider than about two characters. Every string goes through
    `clean()`; a line's `conf` is the lowest rapidocr score of its boxes.
+8. checkboxes: every small square of the page is found in the image and
+   judged ticked, empty or unsure by its ink, with the text beside it
+   (`marks`): OCR rarely reads a pen tick or a ✓ stamped over a box.
 
 The engines are created once per process, on first use (never at import).
 """
@@ -46,6 +49,7 @@ from PIL import Image
 from ...errors import LimitExceededError, UnreadableError
 from ...models import Block, Limits, Page, Word
 from ...text import clean
+from .marks import find_marks
 from .ocr_engine import (  # noqa: F401  (_ENGINES, _make_engine, model_files: used by the tests)
     _ENGINES,
     TEXT_SCORE,
@@ -294,7 +298,8 @@ def _ocr_gray(gray: np.ndarray, width_pt: float | None = None, geometry: np.ndar
     units: Units = []
     lines = layout(gray, result.boxes, scale, units)
     words = _words(units, geometry, shape or gray.shape)
-    return Page(blocks=[Block(line=ln) for ln in lines], ocr=True, words=words)
+    return Page(blocks=[Block(line=ln) for ln in lines], ocr=True, words=words,
+                marks=find_marks(gray, result.boxes, scale))
 
 
 def _words(units: Units, geometry: np.ndarray, shape: tuple[int, ...]) -> list[Word]:
