@@ -30,6 +30,7 @@ import numpy as np
 
 from ...models import Mark
 from ...text import EMPTY_GLYPHS, TICKED_GLYPHS
+from ..category import FORM_LABELS
 from .ocr_layout import _Box
 
 # a box's side, in text-line heights (a line box is ~1.3 character heights)
@@ -61,11 +62,19 @@ class _Square:
         return max(self.x1 - self.x0, self.y1 - self.y0)
 
 
+def names_categories(boxes: list[_Box]) -> bool:
+    """Whether the page's text names at least two service categories (a form's
+    grid of boxes): only such a page is searched for checkboxes, the rest of
+    a batch's scans (contracts, work reports) costs nothing."""
+    text = "".join(b.text for b in boxes)
+    return sum(bool(re.search(pattern, text)) for _, pattern in FORM_LABELS) >= 2
+
+
 def find_marks(gray: np.ndarray, boxes: list[_Box], scale: float = 1.0) -> list[Mark]:
     """The checkboxes of a preprocessed grey page (paper 255), each with its
     state and the text the OCR boxes `boxes` read right beside it; `scale`
     (points per pixel) turns pixels into points."""
-    if not boxes or min(gray.shape) < 64:
+    if not boxes or min(gray.shape) < 64 or not names_categories(boxes):
         return []
     unit = float(np.median([b.h for b in boxes]))
     squares = [_judge(gray, s) for s in _squares(gray, unit, _text_mask(gray.shape, boxes))]
