@@ -271,7 +271,7 @@ def test_two_column_line_splits_into_cells():
 
 
 @needs_font
-def test_ruled_table_rows_become_lines_of_cells():
+def test_ruled_table_becomes_a_table_like_the_other_readers():
     f = font(28)
     im = Image.new("RGB", (1100, 740), (250, 250, 247))
     d = ImageDraw.Draw(im)
@@ -290,10 +290,16 @@ def test_ruled_table_rows_become_lines_of_cells():
     d.text((x0 + 20, 318), "法定代表人", font=f, fill=(20, 20, 20))
     d.text((x1 + 20, 318), "冯华", font=f, fill=(20, 20, 20))
     page = ocr.ocr_image(im, LIMITS)
-    lines = [[squash(c) for c in b.line.cells] for b in page.blocks if b.line]
-    assert ["机构名称", "常州科安安全科技有限公司"] in lines, lines
-    assert ["注册地址", "江苏省常州市天宁区中吴大道281号1919室(青洋北路口)"] in lines, lines
-    assert ["法定代表人", "冯华"] in lines, lines
+    tables = [b.table for b in page.blocks if b.table]
+    assert len(tables) == 1 and not any(b.line for b in page.blocks), page.blocks
+    table = tables[0]
+    rows = [[squash(c or "") for c in row] for row in table.flat_rows()]
+    assert rows == [["机构名称", "常州科安安全科技有限公司"],
+                    ["注册地址", "江苏省常州市天宁区中吴大道281号1919室(青洋北路口)"],
+                    ["从业人数", "15人"], ["法定代表人", "冯华"]], rows
+    # each cell's box in points and its confidence, as the evidence needs them
+    assert table.boxes and all(box is not None for row in table.boxes for box in row)
+    assert table.confs and all(0.5 < (c or 0) <= 1 for row in table.confs for c in row)
 
 
 @needs_font

@@ -78,7 +78,7 @@ def _table_rows(table: Table, page: int, number: int) -> list[Row]:
         if any(kept):
             boxes = tuple(table.boxes[r][c] if table.boxes and r < len(table.boxes) and c < len(table.boxes[r]) else None
                           for c in cols)
-            out.append(Row(cells=kept, conf=table.conf, in_table=True, page=page, where=f"表{number}第{r + 1}行",
+            out.append(Row(cells=kept, conf=table.row_conf(r), in_table=True, page=page, where=f"表{number}第{r + 1}行",
                            cols=cols, boxes=boxes))
     return out
 
