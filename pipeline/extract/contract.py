@@ -5,6 +5,7 @@ signature block, or any mix of the label variants in domain.md."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Optional
 
 from ..models import ContractFields, Document, Extraction
@@ -12,7 +13,7 @@ from ..parse.dates import find_dates
 from ..parse.money import find_amounts, yuan_to_wan
 from ..parse.town import find_town
 from ..text import squash
-from . import vocabulary
+from . import roles, vocabulary
 from .category import category_of
 from .labels import Finder, Row, Rows, label_regex
 from .values import date_or_none, is_org, person, phone_or_none, range_end, text_or_none
@@ -35,7 +36,13 @@ STOPS = CLIENT + AGENCY + NAME + CONTACT + PHONE + ADDRESS + SIGNED + TERM + PRO
 
 
 def extract(doc: Document) -> tuple[ContractFields, Extraction]:
-    rows = _roles_fixed(Rows.of(doc).rows)
+    return _extract(_roles_fixed(Rows.of(doc).rows))
+
+
+def _extract(rows: list[Row], swapped: bool = False) -> tuple[ContractFields, Extraction]:
+    """The fields, read with 甲方 as the client; when the evidence shows the
+    letters the other way round (乙方委托甲方…), read once more with 甲 and 乙
+    exchanged."""
     find = Finder(rows, STOPS)
     client_rows, agency_rows = name_blocks(rows) or party_rows(rows)
     client = Finder(client_rows, STOPS)
@@ -43,11 +50,17 @@ def extract(doc: Document) -> tuple[ContractFields, Extraction]:
 
     client_name = org(find.find(CLIENT, _is_party_org) or _party_named(rows, "甲方") or client.find(NAME, is_org))
     agency_name = org(find.find(AGENCY, _is_party_org) or _party_named(rows, "乙方") or agency.find(NAME, is_org))
+    client_name, conflicts = _distinct_parties(client_name, agency_name)
+    decision = roles.decide(rows, find, client_name, agency_name, _explicit(find, CLIENT, client_name),
+                            _explicit(find, AGENCY, agency_name), [(client_name, client_rows), (agency_name, agency_rows)])
+    if decision.letters_reversed and not swapped:
+        return _extract(_swap(rows), swapped=True)
+    client_name, agency_name = decision.client, decision.agency
     project = _project(find) or _title_project(_title(rows), client_name)
     upper, lower, price_conf = _amounts(rows)
     if lower is None:
         lower = _unit_cell_price(rows)
-    client_name, conflicts = _distinct_parties(client_name, agency_name)
+    conflicts = {**decision.conflicts, **conflicts}
     fields = ContractFields(
         agency_name=agency_name,
         client_name=client_name,
@@ -68,6 +81,15 @@ def extract(doc: Document) -> tuple[ContractFields, Extraction]:
         conflicts=conflicts,
     )
     return fields, extra
+
+
+def _explicit(find: Finder, labels: list[str], name: Optional[str]) -> bool:
+    """Whether `name` was found by an explicit role word (委托方, 供方…), not
+    only by the letter 甲方/乙方."""
+    if not name:
+        return False
+    value = find.find([x for x in labels if x not in roles.LETTERS], _is_party_org)
+    return bool(value) and squash(org(value) or "") == squash(name)
 
 
 def _distinct_parties(client: Optional[str], agency: Optional[str]) -> tuple[Optional[str], dict[str, str]]:
@@ -158,7 +180,11 @@ def _roles_fixed(rows: list[Row]) -> list[Row]:
     text = "".join(squash(r.text) for r in rows[:40])
     if not re.search(r"甲方[（(](服务方|受托方|服务单位)|乙方[（(](委托方|委托单位)", text):
         return rows
-    return [Row(cells=tuple(c.translate(_SWAP) for c in r.cells), conf=r.conf, in_table=r.in_table) for r in rows]
+    return _swap(rows)
+
+
+def _swap(rows: list[Row]) -> list[Row]:
+    return [replace(r, cells=tuple(c.translate(_SWAP) for c in r.cells)) for r in rows]
 
 
 def _any_term(rows: list[Row]) -> Optional[str]:
