@@ -15,7 +15,7 @@ from ..parse.town import find_town
 from ..text import squash
 from . import roles, vocabulary
 from .category import category_of
-from .labels import Finder, Row, Rows, label_regex
+from .labels import Finder, Row, Rows, label_regex, subrow
 from .values import date_or_none, is_org, person, phone_or_none, range_end, text_or_none
 
 V = vocabulary.fields("contract")
@@ -298,8 +298,8 @@ def name_blocks(rows: list[Row]) -> Optional[tuple[list[Row], list[Row]]]:
         if len(heads) != 1:
             continue
         target = client if heads == {"client"} else agency
-        target += [Row(cells=tuple(c for c in r.cells if not _party_of(c)) or ("",), conf=r.conf, in_table=True)
-                   for r in block]
+        target += [subrow(r, kept, in_table=True) if (kept := [i for i, c in enumerate(r.cells) if not _party_of(c)])
+                   else Row(cells=("",), conf=r.conf, in_table=True) for r in block]
     return (client, agency) if client and agency else None
 
 
@@ -320,11 +320,12 @@ def party_rows(rows: list[Row]) -> tuple[list[Row], list[Row]]:
         if m:
             first = squash(row.cells[0])[m.end():].lstrip("的")
             target = client if _CLIENT_HEAD.match(m.group(1)) else agency
-            target.append(Row(cells=(first, *row.cells[1:]), conf=row.conf, in_table=True))
+            target.append(replace(row, cells=(first, *row.cells[1:]), in_table=True))
             continue
         if not row.in_table and len(_PREFIXED.findall(row.text)) >= 1 and not _party_of(row.cells[0]):
             for party, segment in _prefixed_segments(row.text):
-                (client if party == "client" else agency).append(Row(cells=(segment,), conf=row.conf))
+                (client if party == "client" else agency).append(Row(cells=(segment,), conf=row.conf, page=row.page,
+                                                                     where=row.where))
             continue
         heads = [_party_of(cell) for cell in row.cells]
         if len(row.cells) >= 2 and heads[0] and heads[1] and heads[0] != heads[1]:
@@ -332,15 +333,14 @@ def party_rows(rows: list[Row]) -> tuple[list[Row], list[Row]]:
             current = None
             continue
         if columns and len(row.cells) == 2:
-            for target, cell in zip(columns, row.cells):
-                target.append(Row(cells=(cell,), conf=row.conf, in_table=True))
+            for i, target in enumerate(columns):
+                target.append(subrow(row, [i], in_table=True))
             continue
         columns = None
         if heads and heads[0]:
             current = client if heads[0] == "client" else agency
             free_left = 8
-            rest = row.cells[1:] if row.in_table else row.cells
-            current.append(Row(cells=tuple(rest), conf=row.conf, in_table=row.in_table))
+            current.append(subrow(row, range(1 if row.in_table else 0, len(row.cells))))
             continue
         if current is not None:
             text = squash(row.text)
