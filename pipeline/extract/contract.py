@@ -320,7 +320,7 @@ def party_rows(rows: list[Row]) -> tuple[list[Row], list[Row]]:
         if m:
             first = squash(row.cells[0])[m.end():].lstrip("的")
             target = client if _CLIENT_HEAD.match(m.group(1)) else agency
-            target.append(replace(row, cells=(first, *row.cells[1:]), in_table=True))
+            target.append(replace(row, cells=(first, *row.cells[1:]), in_table=True, part=True))
             continue
         if not row.in_table and len(_PREFIXED.findall(row.text)) >= 1 and not _party_of(row.cells[0]):
             for party, segment in _prefixed_segments(row.text):

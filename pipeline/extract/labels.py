@@ -42,6 +42,7 @@ class Row:
     where: str = ""
     cols: tuple[int, ...] = ()
     boxes: tuple[Optional[Box], ...] = ()
+    part: bool = False  # cells taken out of their row (a party's block): no header row to read under
 
     @property
     def text(self) -> str:
@@ -53,7 +54,7 @@ def subrow(row: Row, keep: Sequence[int], in_table: Optional[bool] = None) -> Ro
     return Row(cells=tuple(row.cells[i] for i in keep), conf=row.conf,
                in_table=row.in_table if in_table is None else in_table, page=row.page, where=row.where,
                cols=tuple(row.cols[i] for i in keep if i < len(row.cols)),
-               boxes=tuple(row.boxes[i] for i in keep if i < len(row.boxes)))
+               boxes=tuple(row.boxes[i] for i in keep if i < len(row.boxes)), part=True)
 
 
 @dataclass
@@ -242,7 +243,7 @@ class Finder:
         """The value in the cell under a header cell (a form whose labels
         make a header row and whose values the row below)."""
         row = self.rows[r]
-        if not row.in_table or r + 1 >= len(self.rows) or not row.cols or c >= len(row.cols):
+        if not row.in_table or row.part or r + 1 >= len(self.rows) or not row.cols or c >= len(row.cols):
             return None
         nxt = self.rows[r + 1]
         labelled = sum(1 for x in row.cells if is_label_cell(x, self.stops))
@@ -373,7 +374,7 @@ def _joined_split_label(row: Row, stops: Sequence[str]) -> Row:
     if len(cells) == len(row.cells):
         return row
     return Row(cells=tuple(cells), conf=row.conf, in_table=True, page=row.page, where=row.where,
-               cols=tuple(cols), boxes=tuple(boxes))
+               cols=tuple(cols), boxes=tuple(boxes), part=row.part)
 
 
 def _starts_with_label(cell: str, labels: Sequence[str]) -> bool:
