@@ -16,7 +16,7 @@ from ..text import squash
 from . import roles, vocabulary
 from .category import category_of
 from .labels import Finder, Row, Rows, label_regex, subrow
-from .values import date_or_none, is_org, person, phone_or_none, range_end, text_or_none
+from .values import date_or_none, is_org, org, person, phone_or_none, range_end, text_or_none
 
 V = vocabulary.fields("contract")
 CLIENT, AGENCY = V["client"], V["agency"]
@@ -61,18 +61,23 @@ def _extract(rows: list[Row], swapped: bool = False) -> tuple[ContractFields, Ex
     if lower is None:
         lower = _unit_cell_price(rows)
     conflicts = {**decision.conflicts, **conflicts}
+    people, signing = client, client_rows + agency_rows
+    if not client.find(CONTACT + PHONE):  # signature columns whose heads a seal hid
+        columns = roles.unheaded_columns(rows, client_name, agency_name, CONTACT + PHONE + SIGNED + ["日期"])
+        if columns[0]:
+            people, signing = Finder(columns[0], STOPS), columns[0] + columns[1]
     fields = ContractFields(
         agency_name=agency_name,
         client_name=client_name,
         project_content=project,
         service_category=category_of(project, _title(rows)) if project else None,
         town=_town(find, client),
-        signed_on=date_or_none(find.find(SIGNED)) or _seal_date(client_rows + agency_rows),
-        completion_on=range_end(find.find(TERM, _has_date) or _any_term(rows)),
+        signed_on=date_or_none(find.find(SIGNED)) or _seal_date(signing),
+        completion_on=range_end(find.find(TERM, _ends) or _any_term(rows)),
         price_wan=yuan_to_wan(upper if upper is not None else lower) if (upper or lower) else None,
-        client_contact=person(_own_party(client.find(CONTACT), "甲方|委托方"))
+        client_contact=person(_own_party(people.find(CONTACT), "甲方|委托方"))
         or person(_own_party(find.find(CONTACT, _names_parties), "甲方|委托方")) or person(find.find(CLIENT_CONTACT)),
-        client_phone=phone_or_none(client.find(PHONE)) or phone_or_none(find.find_after(CLIENT_CONTACT, PHONE)),
+        client_phone=phone_or_none(people.find(PHONE)) or phone_or_none(find.find_after(CLIENT_CONTACT, PHONE)),
     )
     extra = Extraction(
         price_upper_wan=yuan_to_wan(upper) if upper else None,
@@ -158,16 +163,8 @@ def _party_named(rows: list[Row], party: str) -> Optional[str]:
     return None
 
 
-_ALIAS = re.compile(r"[（(](以下简称|下称)[^）)]*[)）]$")
-
-
-def org(value: Optional[str]) -> Optional[str]:
-    """An organisation's name without the `（以下简称甲方）` after it."""
-    return _ALIAS.sub("", value).strip() if value else value
-
-
 def _is_party_org(value: str) -> bool:
-    return is_org(_ALIAS.sub("", value))
+    return is_org(org(value) or "")
 
 
 _SWAP = str.maketrans({"甲": "乙", "乙": "甲"})
@@ -207,8 +204,9 @@ def _title_project(title: str, client: Optional[str]) -> Optional[str]:
     return name if len(name) >= 4 and category_of(name) != "other" else None
 
 
-def _has_date(text: str) -> bool:
-    return bool(find_dates(text))
+def _ends(text: str) -> bool:
+    """A term whose end (or deadline) can be read."""
+    return range_end(text) is not None
 
 
 def _title(rows: list[Row]) -> str:
@@ -366,7 +364,7 @@ def _prefixed_segments(text: str) -> list[tuple[str, str]]:
 
 
 def _party_of(cell: str) -> Optional[str]:
-    s = squash(cell)
+    s = re.sub(r"^[.．·,，、]+", "", squash(cell))  # a speck a scan read before the head
     if _CLIENT_HEAD.match(s):
         return "client"
     if _AGENCY_HEAD.match(s):

@@ -19,7 +19,7 @@ from . import hits
 
 Accept = Callable[[str], bool]
 
-_LEAD = r"^[\s（(]*(?:第[一二三四五六七八九十]+条|[一二三四五六七八九十]+、|\d+[\.．、]|[（(][一二三四五六七八九十\d]+[)）])?\s*"
+_LEAD = r"^[\s（(.．·]*(?:第[一二三四五六七八九十]+条|[一二三四五六七八九十]+、|\d+[\.．、]|[（(][一二三四五六七八九十\d]+[)）])?\s*"
 _COLON = r"[：:]"
 _CLAUSE_START = r"^(第[一二三四五六七八九十]+条|[一二三四五六七八九十]+、|\d+[\.．、]|[（(][一二三四五六七八九十\d]+[)）])"
 # what may stand between a label and its colon: a note in brackets `（签字）`, or
@@ -27,6 +27,7 @@ _CLAUSE_START = r"^(第[一二三四五六七八九十]+条|[一二三四五六�
 # bracket of a note right before the colon (`机构名称（盖章:`): a note then
 # ends at the colon.
 _NOTE = r"\s*(?:[（(][^）)]{0,8}[)）]|[（(][^）)：:]{0,8}(?=[：:])|[/／、][\u4e00-\u9fa5]{1,4})?"
+_SEAL_NOTE_END = "|".join(rf"(?<=[（(]{w}[)）])" for w in ("盖章", "签字", "签名", "公章", "签章"))
 _COMPLETE_NAME = re.compile(r"(有限公司|有限责任公司|股份公司|集团|厂|学校|中心|研究院|事务所)$")
 _BLANK = re.compile(r"^[_＿\s]+|[_＿\s]+$")
 
@@ -161,7 +162,9 @@ def _stop_regex(stop: str) -> re.Pattern[str]:
 @lru_cache(maxsize=4096)
 def _inline_regexes(label: str, slip: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
     pat = label_regex(label, slip).pattern + _NOTE
-    return re.compile(pat + r"\s*(?:" + _COLON + r"|_{2,}|＿{2,})"), re.compile(_LEAD + pat + r"\s+(?=\S)")
+    return (re.compile(pat + r"\s*(?:" + _COLON + r"|_{2,}|＿{2,}|" + _SEAL_NOTE_END + ")"),
+            # ^ a scan may lose the colon after （盖章）: the note ends the label
+            re.compile(_LEAD + pat + r"\s+(?=\S)"))
 
 
 def _inline(cell: str, label: str, stops: Sequence[str], slip: bool = False) -> Optional[str]:

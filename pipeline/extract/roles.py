@@ -206,3 +206,30 @@ def _sources(votes: Votes) -> str:
         for role, sources in found.items():
             parts.append(f"{'、'.join(dict.fromkeys(sources))}表明“{votes.names[key]}”为{_ROLE_ZH[role]}")
     return "；".join(parts) or "依据不足"
+
+
+def unheaded_columns(rows: Sequence[Row], client: Optional[str], agency: Optional[str],
+                     labels: Sequence[str]) -> tuple[list[Row], list[Row]]:
+    """A two-column signature block whose heads (甲方（盖章） | 乙方（盖章）) a
+    seal hid: rows of two cells that both open with the same label
+    (联系人：… | 联系人：…). Its columns follow the order the parties were
+    first named in: the left one is the client's when the client was named
+    first. Nothing when the order is unknown."""
+    from .labels import subrow
+
+    text = "\n".join(squash(r.text) for r in rows)
+    where = [text.find(squash(n)) if n else -1 for n in (client, agency)]
+    if min(where) < 0:
+        return [], []
+    block = [r for r in rows if len(r.cells) == 2 and _same_label(r.cells, labels)]
+    if len(block) < 2:
+        return [], []
+    left = [subrow(r, [0]) for r in block]
+    right = [subrow(r, [1]) for r in block]
+    return (left, right) if where[0] < where[1] else (right, left)
+
+
+def _same_label(cells: Sequence[str], labels: Sequence[str]) -> bool:
+    heads = [re.split(r"[：:]", squash(c))[0] if re.search(r"[：:]", c) else None for c in cells]
+    return heads[0] is not None and heads[0] == heads[1] and any(squash(x).endswith(heads[0]) or heads[0].endswith(squash(x))
+                                                                for x in labels if x)
