@@ -396,3 +396,39 @@ def test_truncated_and_fake_images_are_unreadable(tmp_path):
             image_reader.read(path, LIMITS)
         assert not isinstance(err.value, LimitExceededError)
         assert "图片" in err.value.message
+
+
+@needs_font
+def test_scanned_header_row_form_is_read_through_the_table_paths():
+    """A registration form whose labels make a header row and whose values
+    stand in the row under it: on a scan too, the OCR table is a `Table`, so
+    the contract extractor reads each value under its label as it does in
+    Word or PDF (a header row has no value beside its label)."""
+    from pipeline.extract import contract
+    from pipeline.extract.classify import classify
+
+    f = font(24)
+    heads = ["项目企业名称", "项目名称", "签订日期", "费用（元）"]
+    values = ["常州恒达机械有限公司", "安全现状评价", "2021年5月6日", "35000"]
+    xs = [40, 330, 560, 760, 960]
+    im = Image.new("RGB", (1000, 330), (250, 250, 247))
+    d = ImageDraw.Draw(im)
+    d.text((300, 20), "项目合同登记表", font=font(32), fill=(20, 20, 20))
+    d.text((40, 80), "服务机构名称：常州安泰安全技术服务有限公司", font=f, fill=(20, 20, 20))
+    ys = [140, 210, 290]
+    for yy in ys:
+        d.line((xs[0], yy, xs[-1], yy), fill=(40, 40, 40), width=2)
+    for xx in xs:
+        d.line((xx, ys[0], xx, ys[-1]), fill=(40, 40, 40), width=2)
+    for i, (h, v) in enumerate(zip(heads, values)):
+        d.text((xs[i] + 12, ys[0] + 22), h, font=f, fill=(20, 20, 20))
+        d.text((xs[i] + 12, ys[1] + 26), v, font=f, fill=(20, 20, 20))
+    doc = Document(pages=[ocr.ocr_image(im, LIMITS)])
+    assert len(doc.tables()) == 1 and doc.tables()[0].rows[0][0] == "项目企业名称", doc.pages[0].blocks
+    assert classify(doc) == "contract"
+    fields, _ = contract.extract(doc)
+    assert fields.client_name == "常州恒达机械有限公司"
+    assert fields.agency_name == "常州安泰安全技术服务有限公司"
+    assert fields.project_content == "安全现状评价"
+    assert str(fields.signed_on) == "2021-05-06"
+    assert fields.price_wan == 3.5
