@@ -180,7 +180,8 @@ def _qualified(rows: Sequence[Row], letters: dict[str, str], names: list[str], v
                          + "|".join(re.escape(x) for x in w["qualification"]) + ")")
     for row in rows:
         for m in pattern.finditer(squash(row.text)):
-            votes.add(_party(m.group(1), letters, names), AGENCY, "资质")
+            if not re.search("|".join(w["not_qualified"]), m.group()):  # 甲方为乙方提供…资质证明: the other way
+                votes.add(_party(m.group(1), letters, names), AGENCY, "资质")
 
 
 def _resolve(votes: Votes, client: Optional[str], agency: Optional[str]) -> Decision:
