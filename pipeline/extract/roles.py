@@ -180,7 +180,7 @@ def _qualified(rows: Sequence[Row], letters: dict[str, str], names: list[str], v
                          + "|".join(re.escape(x) for x in w["qualification"]) + ")")
     for row in rows:
         for m in pattern.finditer(squash(row.text)):
-            if not re.search("|".join(w["not_qualified"]), m.group()):  # 甲方为乙方提供…资质证明: the other way
+            if not re.search("|".join(w["not_qualified"]), m.group()[len(m.group(1)):]):  # 甲方为乙方提供…资质证明: the other way
                 votes.add(_party(m.group(1), letters, names), AGENCY, "资质")
 
 
