@@ -36,7 +36,8 @@ class Table(BaseModel):
     the one flattener every extractor reads: a nested table's rows become
     lines of its host cell's text. `boxes`, where the reader knows them, are
     each cell's box on the page in points from its top left (x0, top, x1,
-    bottom), None for a covered cell."""
+    bottom), None for a covered cell; `confs` each cell's OCR confidence
+    (a scan), and `row_conf(r)` a row's (its lowest)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -44,6 +45,14 @@ class Table(BaseModel):
     conf: Optional[float] = None
     nested: list["Nested"] = Field(default_factory=list)
     boxes: Optional[list[list[Optional[Box]]]] = None
+    confs: Optional[list[list[Optional[float]]]] = None
+
+    def row_conf(self, r: int) -> Optional[float]:
+        """The lowest confidence of row r's cells (the table's without per-cell figures)."""
+        if self.confs is None or r >= len(self.confs):
+            return self.conf
+        known = [c for c in self.confs[r] if c is not None]
+        return min(known) if known else self.conf
 
     def flat_rows(self) -> list[list[Optional[str]]]:
         if not self.nested:
@@ -166,10 +175,10 @@ class Document(BaseModel):
 
 def table_lines(table: Table) -> list[Line]:
     out = []
-    for row in table.flat_rows():
+    for r, row in enumerate(table.flat_rows()):
         cells = [c for c in row if c is not None and c.strip()]
         if cells:
-            out.append(Line(text=" ".join(cells), cells=cells, conf=table.conf))
+            out.append(Line(text=" ".join(cells), cells=cells, conf=table.row_conf(r)))
     return out
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from .errors import UnreadableError
 from .extract import extract_fields, judge, read_document
 from .extract.evidence import locate
+from .extract.hits import recording
 from .extract.split import filings
 from .models import Document, Kind, Limits, PacketFields, PartOf, Record, UnknownFields
 from .packet import Member, is_packet, open_zip, unpack
@@ -76,11 +77,12 @@ def record_of(doc: Document, name: str, digest: str, received_on: dt.date, kind:
     if kind is None:  # an officer's kind needs no classifying
         verdict = judge(doc)
         kind = verdict.kind
-    fields, extra = extract_fields(doc, kind)
+    with recording() as taken:  # where each value stood, noted as it is taken
+        fields, extra = extract_fields(doc, kind)
     if kind == "unknown" and verdict is not None:
         extra = extra.model_copy(update={"unknown_reason": verdict.reason()})
     issues = validate(kind, fields, extra, received_on)
-    evidence = locate(doc, kind, fields) | extra.evidence if kind != "unknown" else {}
+    evidence = locate(doc, kind, fields, taken) | extra.evidence if kind != "unknown" else {}
     if doc.ocr:
         from .confidence import low_confidence
 

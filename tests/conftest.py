@@ -46,3 +46,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         reason = _missing_part(item)
         if reason:
             pytest.fail(f"{reason} [CI=true: a test whose part is missing fails instead of skipping]", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_ocr_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The developer's OCR cache (PIPELINE_OCR_CACHE) is never used by the
+    tests: every OCR test reads its pages with the engine."""
+    monkeypatch.delenv("PIPELINE_OCR_CACHE", raising=False)

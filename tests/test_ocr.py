@@ -271,7 +271,7 @@ def test_two_column_line_splits_into_cells():
 
 
 @needs_font
-def test_ruled_table_rows_become_lines_of_cells():
+def test_ruled_table_becomes_a_table_like_the_other_readers():
     f = font(28)
     im = Image.new("RGB", (1100, 740), (250, 250, 247))
     d = ImageDraw.Draw(im)
@@ -290,10 +290,16 @@ def test_ruled_table_rows_become_lines_of_cells():
     d.text((x0 + 20, 318), "法定代表人", font=f, fill=(20, 20, 20))
     d.text((x1 + 20, 318), "冯华", font=f, fill=(20, 20, 20))
     page = ocr.ocr_image(im, LIMITS)
-    lines = [[squash(c) for c in b.line.cells] for b in page.blocks if b.line]
-    assert ["机构名称", "常州科安安全科技有限公司"] in lines, lines
-    assert ["注册地址", "江苏省常州市天宁区中吴大道281号1919室(青洋北路口)"] in lines, lines
-    assert ["法定代表人", "冯华"] in lines, lines
+    tables = [b.table for b in page.blocks if b.table]
+    assert len(tables) == 1 and not any(b.line for b in page.blocks), page.blocks
+    table = tables[0]
+    rows = [[squash(c or "") for c in row] for row in table.flat_rows()]
+    assert rows == [["机构名称", "常州科安安全科技有限公司"],
+                    ["注册地址", "江苏省常州市天宁区中吴大道281号1919室(青洋北路口)"],
+                    ["从业人数", "15人"], ["法定代表人", "冯华"]], rows
+    # each cell's box in points and its confidence, as the evidence needs them
+    assert table.boxes and all(box is not None for row in table.boxes for box in row)
+    assert table.confs and all(0.5 < (c or 0) <= 1 for row in table.confs for c in row)
 
 
 @needs_font
@@ -390,3 +396,39 @@ def test_truncated_and_fake_images_are_unreadable(tmp_path):
             image_reader.read(path, LIMITS)
         assert not isinstance(err.value, LimitExceededError)
         assert "图片" in err.value.message
+
+
+@needs_font
+def test_scanned_header_row_form_is_read_through_the_table_paths():
+    """A registration form whose labels make a header row and whose values
+    stand in the row under it: on a scan too, the OCR table is a `Table`, so
+    the contract extractor reads each value under its label as it does in
+    Word or PDF (a header row has no value beside its label)."""
+    from pipeline.extract import contract
+    from pipeline.extract.classify import classify
+
+    f = font(24)
+    heads = ["项目企业名称", "项目名称", "签订日期", "费用（元）"]
+    values = ["常州恒达机械有限公司", "安全现状评价", "2021年5月6日", "35000"]
+    xs = [40, 330, 560, 760, 960]
+    im = Image.new("RGB", (1000, 330), (250, 250, 247))
+    d = ImageDraw.Draw(im)
+    d.text((300, 20), "项目合同登记表", font=font(32), fill=(20, 20, 20))
+    d.text((40, 80), "服务机构名称：常州安泰安全技术服务有限公司", font=f, fill=(20, 20, 20))
+    ys = [140, 210, 290]
+    for yy in ys:
+        d.line((xs[0], yy, xs[-1], yy), fill=(40, 40, 40), width=2)
+    for xx in xs:
+        d.line((xx, ys[0], xx, ys[-1]), fill=(40, 40, 40), width=2)
+    for i, (h, v) in enumerate(zip(heads, values)):
+        d.text((xs[i] + 12, ys[0] + 22), h, font=f, fill=(20, 20, 20))
+        d.text((xs[i] + 12, ys[1] + 26), v, font=f, fill=(20, 20, 20))
+    doc = Document(pages=[ocr.ocr_image(im, LIMITS)])
+    assert len(doc.tables()) == 1 and doc.tables()[0].rows[0][0] == "项目企业名称", doc.pages[0].blocks
+    assert classify(doc) == "contract"
+    fields, _ = contract.extract(doc)
+    assert fields.client_name == "常州恒达机械有限公司"
+    assert fields.agency_name == "常州安泰安全技术服务有限公司"
+    assert fields.project_content == "安全现状评价"
+    assert str(fields.signed_on) == "2021-05-06"
+    assert fields.price_wan == 3.5

@@ -73,13 +73,15 @@ def _labels_of(ref: str) -> list[str]:
     return list(_config()["words"][field]) if kind == "classify" else vocabulary.labels(kind, field)
 
 
-def _shown(ref: str, text: str, tables: list[list[str]]) -> bool:
-    """Whether the document shows one piece of evidence."""
+def _shown(ref: str, text: str, tables: list[list[str]], slip: bool = False) -> bool:
+    """Whether the document shows one piece of evidence (`slip`: a scan's
+    labels of four or more characters with one character misread, as the
+    extractors read them)."""
     if ref == "classify.clauses":
         return sum(1 for word in _config()["words"]["clauses"] if word in text) >= 4
     if ref == "classify.project_table":
         return any(_is_project_header(row) for row in tables)
-    return any(label_regex(label).search(text) for label in _labels_of(ref))
+    return any(label_regex(label, slip).search(text) for label in _labels_of(ref))
 
 
 def _is_project_header(row: list[str]) -> bool:
@@ -104,7 +106,7 @@ def judge(doc: Document) -> Verdict:
         if any(_is_title(p, h) for p in conf["titles"][kind] for h in head):
             score += 5
             titles.add(kind)
-        missing = [what for what, ref in conf["evidence"][kind] if not _shown(ref, text, tables)]
+        missing = [what for what, ref in conf["evidence"][kind] if not _shown(ref, text, tables, doc.ocr)]
         score += 2 * (len(conf["evidence"][kind]) - len(missing))
         scores[kind], lacking[kind] = score, missing
     # a contract's words are common words; demand more of them

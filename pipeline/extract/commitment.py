@@ -72,6 +72,8 @@ def _norm(text: str) -> str:
 def _numbering(body: str) -> str:
     """（一）… or 1、/1. numbering → 一、 (the wording is what must not change)."""
     body = re.sub(r"[（(]([一二三四五六七八])[)）]", r"\1、", body)
+    # a scan may read the 、 after a clause's numeral as ： ， or 。
+    body = re.sub(r"(^|(?<=[；。]))([一二三四五六七八])[：，。](?=[^\d])", r"\2、", body)
     if "一、" not in body:
         body = re.sub(r"(?<![\d.])([1-8])[、.．。](?!\d)", lambda m: NUMERALS[int(m.group(1)) - 1] + "、", body)
     return body

@@ -5,6 +5,7 @@ signature block, or any mix of the label variants in domain.md."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Optional
 
 from ..models import ContractFields, Document, Extraction
@@ -12,10 +13,10 @@ from ..parse.dates import find_dates
 from ..parse.money import find_amounts, yuan_to_wan
 from ..parse.town import find_town
 from ..text import squash
-from . import vocabulary
+from . import roles, vocabulary
 from .category import category_of
-from .labels import Finder, Row, Rows, label_regex
-from .values import date_or_none, is_org, person, phone_or_none, range_end, text_or_none
+from .labels import Finder, Row, Rows, label_regex, subrow
+from .values import date_or_none, is_org, org, person, phone_or_none, range_end, text_or_none
 
 V = vocabulary.fields("contract")
 CLIENT, AGENCY = V["client"], V["agency"]
@@ -35,7 +36,13 @@ STOPS = CLIENT + AGENCY + NAME + CONTACT + PHONE + ADDRESS + SIGNED + TERM + PRO
 
 
 def extract(doc: Document) -> tuple[ContractFields, Extraction]:
-    rows = _roles_fixed(Rows.of(doc).rows)
+    return _extract(_roles_fixed(Rows.of(doc).rows))
+
+
+def _extract(rows: list[Row], swapped: bool = False) -> tuple[ContractFields, Extraction]:
+    """The fields, read with 甲方 as the client; when the evidence shows the
+    letters the other way round (乙方委托甲方…), read once more with 甲 and 乙
+    exchanged."""
     find = Finder(rows, STOPS)
     client_rows, agency_rows = name_blocks(rows) or party_rows(rows)
     client = Finder(client_rows, STOPS)
@@ -43,23 +50,34 @@ def extract(doc: Document) -> tuple[ContractFields, Extraction]:
 
     client_name = org(find.find(CLIENT, _is_party_org) or _party_named(rows, "甲方") or client.find(NAME, is_org))
     agency_name = org(find.find(AGENCY, _is_party_org) or _party_named(rows, "乙方") or agency.find(NAME, is_org))
+    client_name, conflicts = _distinct_parties(client_name, agency_name)
+    decision = roles.decide(rows, find, client_name, agency_name, _explicit(find, CLIENT, client_name),
+                            _explicit(find, AGENCY, agency_name), [(client_name, client_rows), (agency_name, agency_rows)])
+    if decision.letters_reversed and not swapped:
+        return _extract(_swap(rows), swapped=True)
+    client_name, agency_name = decision.client, decision.agency
     project = _project(find) or _title_project(_title(rows), client_name)
     upper, lower, price_conf = _amounts(rows)
     if lower is None:
         lower = _unit_cell_price(rows)
-    client_name, conflicts = _distinct_parties(client_name, agency_name)
+    conflicts = {**decision.conflicts, **conflicts}
+    people, signing = client, client_rows + agency_rows
+    if not client.find(CONTACT + PHONE):  # signature columns whose heads a seal hid
+        columns = roles.unheaded_columns(rows, client_name, agency_name, CONTACT + PHONE + SIGNED + ["日期"])
+        if columns[0]:
+            people, signing = Finder(columns[0], STOPS), columns[0] + columns[1]
     fields = ContractFields(
         agency_name=agency_name,
         client_name=client_name,
         project_content=project,
         service_category=category_of(project, _title(rows)) if project else None,
         town=_town(find, client),
-        signed_on=date_or_none(find.find(SIGNED)) or _seal_date(client_rows + agency_rows),
-        completion_on=range_end(find.find(TERM, _has_date) or _any_term(rows)),
+        signed_on=date_or_none(find.find(SIGNED)) or _seal_date(signing),
+        completion_on=range_end(find.find(TERM, _ends) or _any_term(rows)),
         price_wan=yuan_to_wan(upper if upper is not None else lower) if (upper or lower) else None,
-        client_contact=person(_own_party(client.find(CONTACT), "甲方|委托方"))
+        client_contact=person(_own_party(people.find(CONTACT), "甲方|委托方"))
         or person(_own_party(find.find(CONTACT, _names_parties), "甲方|委托方")) or person(find.find(CLIENT_CONTACT)),
-        client_phone=phone_or_none(client.find(PHONE)) or phone_or_none(find.find_after(CLIENT_CONTACT, PHONE)),
+        client_phone=phone_or_none(people.find(PHONE)) or phone_or_none(find.find_after(CLIENT_CONTACT, PHONE)),
     )
     extra = Extraction(
         price_upper_wan=yuan_to_wan(upper) if upper else None,
@@ -68,6 +86,15 @@ def extract(doc: Document) -> tuple[ContractFields, Extraction]:
         conflicts=conflicts,
     )
     return fields, extra
+
+
+def _explicit(find: Finder, labels: list[str], name: Optional[str]) -> bool:
+    """Whether `name` was found by an explicit role word (委托方, 供方…), not
+    only by the letter 甲方/乙方."""
+    if not name:
+        return False
+    value = find.find([x for x in labels if x not in roles.LETTERS], _is_party_org)
+    return bool(value) and squash(org(value) or "") == squash(name)
 
 
 def _distinct_parties(client: Optional[str], agency: Optional[str]) -> tuple[Optional[str], dict[str, str]]:
@@ -136,16 +163,8 @@ def _party_named(rows: list[Row], party: str) -> Optional[str]:
     return None
 
 
-_ALIAS = re.compile(r"[（(](以下简称|下称)[^）)]*[)）]$")
-
-
-def org(value: Optional[str]) -> Optional[str]:
-    """An organisation's name without the `（以下简称甲方）` after it."""
-    return _ALIAS.sub("", value).strip() if value else value
-
-
 def _is_party_org(value: str) -> bool:
-    return is_org(_ALIAS.sub("", value))
+    return is_org(org(value) or "")
 
 
 _SWAP = str.maketrans({"甲": "乙", "乙": "甲"})
@@ -158,7 +177,11 @@ def _roles_fixed(rows: list[Row]) -> list[Row]:
     text = "".join(squash(r.text) for r in rows[:40])
     if not re.search(r"甲方[（(](服务方|受托方|服务单位)|乙方[（(](委托方|委托单位)", text):
         return rows
-    return [Row(cells=tuple(c.translate(_SWAP) for c in r.cells), conf=r.conf, in_table=r.in_table) for r in rows]
+    return _swap(rows)
+
+
+def _swap(rows: list[Row]) -> list[Row]:
+    return [replace(r, cells=tuple(c.translate(_SWAP) for c in r.cells)) for r in rows]
 
 
 def _any_term(rows: list[Row]) -> Optional[str]:
@@ -181,8 +204,9 @@ def _title_project(title: str, client: Optional[str]) -> Optional[str]:
     return name if len(name) >= 4 and category_of(name) != "other" else None
 
 
-def _has_date(text: str) -> bool:
-    return bool(find_dates(text))
+def _ends(text: str) -> bool:
+    """A term whose end (or deadline) can be read."""
+    return range_end(text) is not None
 
 
 def _title(rows: list[Row]) -> str:
@@ -272,8 +296,8 @@ def name_blocks(rows: list[Row]) -> Optional[tuple[list[Row], list[Row]]]:
         if len(heads) != 1:
             continue
         target = client if heads == {"client"} else agency
-        target += [Row(cells=tuple(c for c in r.cells if not _party_of(c)) or ("",), conf=r.conf, in_table=True)
-                   for r in block]
+        target += [subrow(r, kept, in_table=True) if (kept := [i for i, c in enumerate(r.cells) if not _party_of(c)])
+                   else Row(cells=("",), conf=r.conf, in_table=True) for r in block]
     return (client, agency) if client and agency else None
 
 
@@ -294,11 +318,12 @@ def party_rows(rows: list[Row]) -> tuple[list[Row], list[Row]]:
         if m:
             first = squash(row.cells[0])[m.end():].lstrip("的")
             target = client if _CLIENT_HEAD.match(m.group(1)) else agency
-            target.append(Row(cells=(first, *row.cells[1:]), conf=row.conf, in_table=True))
+            target.append(replace(row, cells=(first, *row.cells[1:]), in_table=True, part=True))
             continue
         if not row.in_table and len(_PREFIXED.findall(row.text)) >= 1 and not _party_of(row.cells[0]):
             for party, segment in _prefixed_segments(row.text):
-                (client if party == "client" else agency).append(Row(cells=(segment,), conf=row.conf))
+                (client if party == "client" else agency).append(Row(cells=(segment,), conf=row.conf, page=row.page,
+                                                                     where=row.where))
             continue
         heads = [_party_of(cell) for cell in row.cells]
         if len(row.cells) >= 2 and heads[0] and heads[1] and heads[0] != heads[1]:
@@ -306,15 +331,14 @@ def party_rows(rows: list[Row]) -> tuple[list[Row], list[Row]]:
             current = None
             continue
         if columns and len(row.cells) == 2:
-            for target, cell in zip(columns, row.cells):
-                target.append(Row(cells=(cell,), conf=row.conf, in_table=True))
+            for i, target in enumerate(columns):
+                target.append(subrow(row, [i], in_table=True))
             continue
         columns = None
         if heads and heads[0]:
             current = client if heads[0] == "client" else agency
             free_left = 8
-            rest = row.cells[1:] if row.in_table else row.cells
-            current.append(Row(cells=tuple(rest), conf=row.conf, in_table=row.in_table))
+            current.append(subrow(row, range(1 if row.in_table else 0, len(row.cells))))
             continue
         if current is not None:
             text = squash(row.text)
@@ -340,7 +364,7 @@ def _prefixed_segments(text: str) -> list[tuple[str, str]]:
 
 
 def _party_of(cell: str) -> Optional[str]:
-    s = squash(cell)
+    s = re.sub(r"^[.．·,，、]+", "", squash(cell))  # a speck a scan read before the head
     if _CLIENT_HEAD.match(s):
         return "client"
     if _AGENCY_HEAD.match(s):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 from ..errors import ParseError
 from ..models import CATEGORY_NAMES, TICKED, Document, FieldEvidence, Fields
@@ -23,12 +23,16 @@ from ..parse.money import find_amounts, parse_wan
 from ..text import squash
 from . import vocabulary
 from .category import RULES, category_of
+from .hits import Hit
 from .labels import Row, Rows, label_regex
 
 Match = Callable[[str], bool]
 
 
-def locate(doc: Document, kind: str, fields: Fields) -> dict[str, FieldEvidence]:
+def locate(doc: Document, kind: str, fields: Fields, taken: Sequence[Hit] = ()) -> dict[str, FieldEvidence]:
+    """Evidence per non-null field: where the extraction noted taking it
+    (`taken`, recorded by `hits.recording()`: a value found by a label of the
+    field that states it), else the cell that states it, looked up."""
     refs = vocabulary.section("evidence").get(kind, {})
     rows = Rows.of(doc).rows
     out: dict[str, FieldEvidence] = {}
@@ -37,10 +41,19 @@ def locate(doc: Document, kind: str, fields: Fields) -> dict[str, FieldEvidence]
             continue
         labels = _labels(refs.get(name, []))
         match = _matcher(value, labels)
-        found = _best(rows, match, labels)
+        found = _taken(taken, labels, match) or _best(rows, match, labels)
         if found is not None:
             out[name] = found
     return out
+
+
+def _taken(taken: Sequence[Hit], labels: list[str], match: Match) -> Optional[FieldEvidence]:
+    keys = {squash(label) for label in labels}
+    for hit in taken:
+        cell = hit.row.cells[hit.cell] if hit.cell < len(hit.row.cells) else ""
+        if hit.row.where and squash(hit.label) in keys and cell and match(cell):
+            return _evidence(hit.row, hit.cell, hit.label)
+    return None
 
 
 def _labels(refs: list[str]) -> list[str]:

@@ -15,10 +15,11 @@ from typing import Callable, Iterable, Optional, Sequence
 
 from ..models import Box, Document, Table
 from ..text import squash
+from . import hits
 
 Accept = Callable[[str], bool]
 
-_LEAD = r"^[\s（(]*(?:第[一二三四五六七八九十]+条|[一二三四五六七八九十]+、|\d+[\.．、]|[（(][一二三四五六七八九十\d]+[)）])?\s*"
+_LEAD = r"^[\s（(.．·]*(?:第[一二三四五六七八九十]+条|[一二三四五六七八九十]+、|\d+[\.．、]|[（(][一二三四五六七八九十\d]+[)）])?\s*"
 _COLON = r"[：:]"
 _CLAUSE_START = r"^(第[一二三四五六七八九十]+条|[一二三四五六七八九十]+、|\d+[\.．、]|[（(][一二三四五六七八九十\d]+[)）])"
 # what may stand between a label and its colon: a note in brackets `（签字）`, or
@@ -26,6 +27,7 @@ _CLAUSE_START = r"^(第[一二三四五六七八九十]+条|[一二三四五六�
 # bracket of a note right before the colon (`机构名称（盖章:`): a note then
 # ends at the colon.
 _NOTE = r"\s*(?:[（(][^）)]{0,8}[)）]|[（(][^）)：:]{0,8}(?=[：:])|[/／、][\u4e00-\u9fa5]{1,4})?"
+_SEAL_NOTE_END = "|".join(rf"(?<=[（(]{w}[)）])" for w in ("盖章", "签字", "签名", "公章", "签章"))
 _COMPLETE_NAME = re.compile(r"(有限公司|有限责任公司|股份公司|集团|厂|学校|中心|研究院|事务所)$")
 _BLANK = re.compile(r"^[_＿\s]+|[_＿\s]+$")
 
@@ -41,10 +43,19 @@ class Row:
     where: str = ""
     cols: tuple[int, ...] = ()
     boxes: tuple[Optional[Box], ...] = ()
+    part: bool = False  # cells taken out of their row (a party's block): no header row to read under
 
     @property
     def text(self) -> str:
         return " ".join(c for c in self.cells if c)
+
+
+def subrow(row: Row, keep: Sequence[int], in_table: Optional[bool] = None) -> Row:
+    """Some cells of a row, still knowing where they stand."""
+    return Row(cells=tuple(row.cells[i] for i in keep), conf=row.conf,
+               in_table=row.in_table if in_table is None else in_table, page=row.page, where=row.where,
+               cols=tuple(row.cols[i] for i in keep if i < len(row.cols)),
+               boxes=tuple(row.boxes[i] for i in keep if i < len(row.boxes)), part=True)
 
 
 @dataclass
@@ -78,7 +89,7 @@ def _table_rows(table: Table, page: int, number: int) -> list[Row]:
         if any(kept):
             boxes = tuple(table.boxes[r][c] if table.boxes and r < len(table.boxes) and c < len(table.boxes[r]) else None
                           for c in cols)
-            out.append(Row(cells=kept, conf=table.conf, in_table=True, page=page, where=f"表{number}第{r + 1}行",
+            out.append(Row(cells=kept, conf=table.row_conf(r), in_table=True, page=page, where=f"表{number}第{r + 1}行",
                            cols=cols, boxes=boxes))
     return out
 
@@ -151,7 +162,9 @@ def _stop_regex(stop: str) -> re.Pattern[str]:
 @lru_cache(maxsize=4096)
 def _inline_regexes(label: str, slip: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
     pat = label_regex(label, slip).pattern + _NOTE
-    return re.compile(pat + r"\s*(?:" + _COLON + r"|_{2,}|＿{2,})"), re.compile(_LEAD + pat + r"\s+(?=\S)")
+    return (re.compile(pat + r"\s*(?:" + _COLON + r"|_{2,}|＿{2,}|" + _SEAL_NOTE_END + ")"),
+            # ^ a scan may lose the colon after （盖章）: the note ends the label
+            re.compile(_LEAD + pat + r"\s+(?=\S)"))
 
 
 def _inline(cell: str, label: str, stops: Sequence[str], slip: bool = False) -> Optional[str]:
@@ -176,6 +189,7 @@ class Finder:
         # OCR rows: a label may come back with one character misread
         self.ocr = any(r.conf is not None for r in self.rows)
         self.slip = False
+        self._source = (0, 0)
         # a line this long was probably wrapped by the layout: its value may go on
         lengths = sorted(len(squash(r.cells[0])) for r in self.rows if not r.in_table and len(r.cells) == 1)
         self.full_line = max(20, int(0.8 * lengths[int(0.9 * (len(lengths) - 1))])) if lengths else 10**6
@@ -198,11 +212,13 @@ class Finder:
         row = self.rows[r]
         cell = row.cells[c]
         stops = self._other_stops(label)
+        self._source = (r, c)  # where the value stands (for evidence)
         if is_label_cell(cell, [label], self.slip):
             if c + 1 < len(row.cells):
                 nxt = row.cells[c + 1]
                 if is_label_cell(nxt, self.stops):
                     return self._below(r, c) or ""  # a header row: the value stands in the cell below
+                self._source = (r, c + 1)
                 return clean_value(_cut_at_labels(nxt, stops))
             below = self._below(r, c)
             if below:
@@ -211,6 +227,7 @@ class Finder:
                 nxt_row = self.rows[r + 1]
                 first = nxt_row.cells[0] if nxt_row.cells else ""
                 if first and not _starts_with_label(first, self.stops):
+                    self._source = (r + 1, 0)
                     return clean_value(_cut_at_labels(first, stops))
             return ""
         raw = _inline(cell, label, stops, self.slip)
@@ -218,6 +235,7 @@ class Finder:
             return None
         value = clean_value(raw)
         if value == "" and c + 1 < len(row.cells) and not is_label_cell(row.cells[c + 1], self.stops):
+            self._source = (r, c + 1)
             return clean_value(row.cells[c + 1])
         runs_to_end = bool(raw.strip()) and cell.rstrip().endswith(raw.strip())
         if value and runs_to_end and not row.in_table and len(row.cells) == 1 and len(squash(cell)) >= self.full_line:
@@ -228,15 +246,19 @@ class Finder:
         """The value in the cell under a header cell (a form whose labels
         make a header row and whose values the row below)."""
         row = self.rows[r]
-        if not row.in_table or r + 1 >= len(self.rows) or not row.cols or c >= len(row.cols):
+        if not row.in_table or row.part or r + 1 >= len(self.rows) or not row.cols or c >= len(row.cols):
             return None
         nxt = self.rows[r + 1]
         labelled = sum(1 for x in row.cells if is_label_cell(x, self.stops))
         if not nxt.in_table or len(nxt.cols) != len(row.cols) or 2 * labelled < len(row.cells) \
                 or any(re.search(r"\d", x) for x in row.cells):
             return None  # not a header row
-        cell = nxt.cells[nxt.cols.index(row.cols[c])] if row.cols[c] in nxt.cols else ""
-        return None if not cell or is_label_cell(cell, self.stops) else clean_value(cell)
+        at = nxt.cols.index(row.cols[c]) if row.cols[c] in nxt.cols else -1
+        cell = nxt.cells[at] if at >= 0 else ""
+        if not cell or is_label_cell(cell, self.stops):
+            return None
+        self._source = (r + 1, at)
+        return clean_value(cell)
 
     def _continued(self, r: int, value: str) -> str:
         """A value wrapped over the next free lines of a text layer: taken
@@ -289,8 +311,14 @@ class Finder:
                 if value is None or value == "":
                     continue
                 if accept is None or accept(value):
-                    return value
+                    return self._took(label, value)
         return None
+
+    def _took(self, label: str, value: str, at: Optional[tuple[int, int]] = None) -> str:
+        """Note where an accepted value stood (when an extraction is recording)."""
+        r, c = at or self._source
+        hits.note(label, self.rows[r], c, value)
+        return value
 
     def find_after(self, anchors: Sequence[str], labels: Sequence[str], accept: Optional[Accept] = None) -> Optional[str]:
         """The first value of `labels` at or after the first anchor label
@@ -316,7 +344,7 @@ class Finder:
                     value = _inline(rest, label, self._other_stops(label), self.slip)
                     value = clean_value(value) if value else value
                     if value and (accept is None or accept(value)):
-                        return value
+                        return self._took(label, value, (r, c))
             for r2 in range(r, min(r + 2, len(self.rows))):  # its own row, or the line under it
                 row = self.rows[r2]
                 for c2, cell in enumerate(row.cells):
@@ -326,7 +354,7 @@ class Finder:
                         if label_regex(label, self.slip).search(cell):
                             value = self.value_at(r2, c2, label)
                             if value and (accept is None or accept(value)):
-                                return value
+                                return self._took(label, value)
                             if value == "":
                                 return None
             return None
@@ -349,7 +377,7 @@ def _joined_split_label(row: Row, stops: Sequence[str]) -> Row:
     if len(cells) == len(row.cells):
         return row
     return Row(cells=tuple(cells), conf=row.conf, in_table=True, page=row.page, where=row.where,
-               cols=tuple(cols), boxes=tuple(boxes))
+               cols=tuple(cols), boxes=tuple(boxes), part=row.part)
 
 
 def _starts_with_label(cell: str, labels: Sequence[str]) -> bool:

@@ -51,7 +51,7 @@ def _grid(doc: Document) -> Grid:
     for page in doc.pages:
         for block in page.blocks:
             if block.table is not None:
-                out += [[None if c is None else unwrap(c) for c in row] for row in block.table.rows]
+                out += [[None if c is None else unwrap(c) for c in row] for row in block.table.flat_rows()]
             elif block.line is not None:
                 out.append(list(block.line.cells or [block.line.text]))
     return [r for r in out if any(c and c.strip() for c in r)]

@@ -38,6 +38,7 @@ def person(text: Optional[str]) -> Optional[str]:
     if not text:
         return None
     t = drop_sign_marks(text)
+    t = re.sub(r"[\u4e00-\u9fa5]?(专用章|公章|印章)", "", t)  # a seal's words read into the name (黄海军同专用章)
     t = re.sub(r"[\d\-－+()（）]{7,}.*$", "", t).strip(" ：:/、，,")
     t = re.split(r"\s+", t)[0] if t else t
     return t if t and is_person(t) else None
@@ -103,3 +104,22 @@ def text_or_none(text: Optional[str]) -> Optional[str]:
         return None
     t = text.strip()
     return t or None
+
+
+_ALIAS = re.compile(r"[（(](以下简称|下称)[^）)]*[)）]$")
+_ORG_HEAD = re.compile(r"^(.{2,38}?(?:有限责任公司|股份有限公司|有限公司))\s*(.{1,8})$")
+
+
+def org(value: Optional[str]) -> Optional[str]:
+    """An organisation's name without the `（以下简称甲方）` after it, nor
+    what a scan read after it: a seal's words (…有限公司全生产技术服) or the
+    end of the name twice (…有限公司 限公司)."""
+    if not value:
+        return value
+    name = _ALIAS.sub("", value).strip()
+    m = _ORG_HEAD.match(name)
+    if m and is_org(m.group(1)):
+        tail = re.sub(r"\s+", "", m.group(2))
+        if not is_org(name) or any(end.endswith(tail) for end in ("有限公司", "有限责任公司")):
+            return m.group(1)
+    return name

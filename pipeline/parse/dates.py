@@ -21,9 +21,15 @@ _TENS = {"十": 10, "拾": 10, "廿": 20, "卅": 30}
 _YCH = "[0-9" + "".join(DIGIT) + "]"
 _MDCH = "[" + "".join(DIGIT) + "".join(_TENS) + "]"
 
+# 二〇二一 read without its 〇 (a scan loses the small circle): 二二一 is 2021;
+# a year of this century has 〇 second, so three numerals opening 二 and
+# then a digit from 一 to 九 can mean nothing else
+_YEAR_NO_ZERO = "二[一二三四五六七八九][〇○零一二三四五六七八九]"
+# a speck a scan may read after 年 or 月 (`2021年8月.20日`)
+_SPECK = r"[.．·,，]?"
 _CN_FORM = (
-    rf"(?<!{_YCH})(?P<y>{_YCH}{{4}})\s*年\s*"
-    rf"(?P<m>[0-9]{{1,2}}|{_MDCH}{{1,3}})\s*月\s*"
+    rf"(?<!{_YCH})(?P<y>{_YCH}{{4}}|{_YEAR_NO_ZERO})\s*年\s*{_SPECK}\s*"
+    rf"(?P<m>[0-9]{{1,2}}|{_MDCH}{{1,3}})\s*月\s*{_SPECK}\s*"
     rf"(?P<d>[0-9]{{1,2}}|{_MDCH}{{1,4}})\s*[日号]"
 )
 _NUM_FORM = (
@@ -54,6 +60,8 @@ def _small_number(s: str) -> int:
 
 
 def _year(s: str) -> int:
+    if len(s) == 3:
+        s = s[0] + "〇" + s[1:]  # 二二一 -> 二〇二一
     return int(digit_string(s))
 
 

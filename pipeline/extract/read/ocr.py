@@ -23,9 +23,10 @@ What happens to one page image (`ocr_image`):
    passed by path, so nothing is ever downloaded (`ocr_engine`). A page
    lying on its side (tall text boxes) or upside down (the line classifier
    finds most lines turned) is turned and read once more.
-7. layout: ruled tables are found from their rules (morphology); each table
-   row becomes one `Line` whose cells are the row's cells (text wrapped inside
-   a cell joined; text of a merged cell on the row it stands on). Other boxes
+7. layout: ruled tables are found from their rules (morphology); each
+   becomes a `Table` as the other readers give it (text wrapped inside a cell
+   joined; text of a merged cell on the row it stands on; each cell's box and
+   confidence). Other boxes
    form lines where their vertical extents overlap, left to right, split into
    cells at gaps wider than about two characters. Every string goes through
    `clean()`; a line's `conf` is the lowest rapidocr score of its boxes.
@@ -47,7 +48,7 @@ import numpy as np
 from PIL import Image
 
 from ...errors import LimitExceededError, UnreadableError
-from ...models import Block, Limits, Page, Word
+from ...models import Limits, Page, Word
 from ...text import clean
 from .marks import find_marks
 from .ocr_engine import (  # noqa: F401  (_ENGINES, _make_engine, model_files: used by the tests)
@@ -296,9 +297,9 @@ def _ocr_gray(gray: np.ndarray, width_pt: float | None = None, geometry: np.ndar
             gray, result, geometry = turned, second, turn_map @ geometry
     scale = (width_pt / gray.shape[1]) if width_pt else 1.0
     units: Units = []
-    lines = layout(gray, result.boxes, scale, units)
+    blocks = layout(gray, result.boxes, scale, units)
     words = _words(units, geometry, shape or gray.shape)
-    return Page(blocks=[Block(line=ln) for ln in lines], ocr=True, words=words,
+    return Page(blocks=blocks, ocr=True, words=words,
                 marks=find_marks(gray, result.boxes, scale))
 
 

@@ -1,6 +1,7 @@
-"""OCR boxes reassembled into what a text layer gives: lines in reading
-order split into cells at wide gaps, and ruled tables one line per row
-(step 7 of the OCR path described in `ocr`)."""
+"""OCR boxes reassembled into what the other readers give: ruled tables as
+`Table`s (rows of cells, merged positions None, each cell's box and
+confidence), other text as lines in reading order split into cells at wide
+gaps (step 7 of the OCR path described in `ocr`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Optional
 
 import numpy as np
 
-from ...models import Box, Line
+from ...models import Block, Box, Line, Table
 
 # Two boxes of one line belong to different cells when the gap between them
 # exceeds this many box heights (a box is ~1.4 character heights tall, so 1.4
@@ -197,56 +198,83 @@ def _text_groups(cell: _Cell, unit: float) -> list[tuple[float, float, str]]:
 Units = list[tuple[str, list[_Box]]]
 
 
-def _table_lines(cells: list[_Cell], unit: float, scale: float = 1.0,
-                 units: Optional[Units] = None) -> list[tuple[float, float, Line]]:
-    """One line per table row. Row bands start at the cells' top edges; text is
-    placed in the band where it stands, so a merged cell's text lands on the
-    row it faces (and a rule the scan lost cannot pull text into a wrong row)."""
-    tops: list[float] = []
-    for y in sorted(c.y0 for c in cells):
-        if not tops or y - tops[-1] > 0.5 * unit:
-            tops.append(y)
-    bands: dict[int, list[tuple[float, str, list[_Box]]]] = {}
-    for c in cells:
-        if not c.boxes:
-            continue
-        for g0, g1, text in _text_groups(c, unit):
-            yc = (g0 + g1) / 2
-            band = max(0, sum(1 for t in tops if t <= yc) - 1)
-            members = [b for b in c.boxes if g0 - 1 <= b.yc <= g1 + 1]
-            bands.setdefault(band, []).append((c.x0, text, members))
-            if units is not None and text and members:
-                units.append((text, members))
-    out: list[tuple[float, float, Line]] = []
-    for band, parts in bands.items():
-        parts.sort(key=lambda p: p[0])
-        texts: list[str] = []
-        groups: list[list[_Box]] = []
-        last_x = None
-        for x0, text, group in parts:
-            if not text:
-                continue
-            if last_x is not None and x0 == last_x:
-                texts[-1] += " " + text  # two groups of one cell
-                groups[-1] = groups[-1] + group
-            else:
-                texts.append(text)
-                groups.append(list(group))
-            last_x = x0
-        members = [b for p in parts for b in p[2]]
-        if not texts or not members:
-            continue
-        conf = min(b.score for b in members)
-        top = min(b.y0 for b in members)
-        out.append((top, parts[0][0], Line(text=" ".join(texts), cells=texts, conf=round(conf, 4),
-                                           boxes=[_union(g, scale) for g in groups])))
+def _clusters(values: list[float], tol: float) -> list[float]:
+    """Sorted representatives of values that lie within `tol` of each other."""
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > tol:
+            out.append(v)
     return out
 
 
-def layout(gray: np.ndarray, boxes: list[_Box], scale: float = 1.0, units: Optional[Units] = None) -> list[Line]:
-    """Boxes -> lines in reading order (tables row by row, cells as cells);
-    `scale` (points per pixel) turns pixel boxes into points on the page.
-    `units`, when given, gets each piece of text with its boxes (`Units`)."""
+def _index(edges: list[float], v: float) -> int:
+    """The band or column (of `edges`, their starts) that `v` falls in."""
+    return max(0, sum(1 for e in edges if e <= v) - 1)
+
+
+def _table(cells: list[_Cell], unit: float, scale: float = 1.0,
+           units: Optional[Units] = None) -> Optional[tuple[float, Table]]:
+    """A ruled table as a `Table`, the shape every reader gives: one row per
+    band (bands start at the cells' top edges), one column per left edge, a
+    position a merged cell covers None. A merged cell's text lands on the
+    row it faces (so a rule the scan lost cannot pull text into a wrong row);
+    each cell's confidence is the lowest of its boxes, its box that of its
+    text (of the cell, when empty). Returns the table's top (pixels) and the
+    table; None when it holds no text."""
+    tol = 0.5 * unit
+    tops = _clusters([c.y0 for c in cells], tol)
+    lefts = _clusters([c.x0 for c in cells], tol)
+    grid: list[list[Optional[str]]] = [[None] * len(lefts) for _ in tops]
+    held: dict[tuple[int, int], list[_Box]] = {}
+    empty: dict[tuple[int, int], Box] = {}
+    for c in sorted(cells, key=lambda c: (c.y0, c.x0)):
+        b0, col = _index(tops, c.y0 + tol), _index(lefts, c.x0 + tol)
+        placed = False
+        for g0, g1, text in _text_groups(c, unit) if c.boxes else []:
+            band = _index(tops, (g0 + g1) / 2)
+            group = [b for b in c.boxes if g0 - 1 <= b.yc <= g1 + 1]
+            if not text or not group:
+                continue
+            old = grid[band][col]
+            grid[band][col] = f"{old} {text}" if old else text  # two groups of one cell
+            held.setdefault((band, col), []).extend(group)
+            if units is not None:
+                units.append((text, group))
+            placed = True
+        if not placed and grid[b0][col] is None:
+            grid[b0][col] = ""
+            empty[(b0, col)] = (round(c.x0 * scale, 1), round(c.y0 * scale, 1),
+                                round(c.x1 * scale, 1), round(c.y1 * scale, 1))
+    keep = [r for r, row in enumerate(grid) if any(x is not None for x in row)]
+    members = [b for group in held.values() for b in group]
+    if not members:
+        return None
+    confs = [[round(min(b.score for b in held[(r, c)]), 4) if (r, c) in held else None for c in range(len(lefts))]
+             for r in keep]
+    boxes = [[_union(held[(r, c)], scale) if (r, c) in held else empty.get((r, c)) for c in range(len(lefts))]
+             for r in keep]
+    table = Table(rows=[grid[r] for r in keep], conf=round(min(b.score for b in members), 4), boxes=boxes, confs=confs)
+    return min(b.y0 for b in members), table
+
+
+def _rows_as_lines(table: Table) -> list[Line]:
+    """A table of one row (a frame around a line of text) read as a line."""
+    out = []
+    for r, row in enumerate(table.rows):
+        cols = [c for c, x in enumerate(row) if x]
+        if cols:
+            out.append(Line(text=" ".join(row[c] or "" for c in cols), cells=[row[c] or "" for c in cols],
+                            conf=min((table.confs[r][c] or 1.0) for c in cols) if table.confs else table.conf,
+                            boxes=[table.boxes[r][c] for c in cols] if table.boxes else None))
+    return out
+
+
+def layout(gray: np.ndarray, boxes: list[_Box], scale: float = 1.0, units: Optional[Units] = None) -> list[Block]:
+    """Boxes -> blocks in reading order: each ruled table a `Table` (a table
+    of one row, a frame around a line, a line of cells), other boxes lines
+    split into cells; `scale` (points per pixel) turns pixel boxes into
+    points on the page. `units`, when given, gets each piece of text with
+    its boxes (`Units`)."""
     if not boxes:
         return []
     unit = float(np.median([b.h for b in boxes]))
@@ -271,9 +299,16 @@ def layout(gray: np.ndarray, boxes: list[_Box], scale: float = 1.0, units: Optio
                 free.extend(c.boxes)  # a box around running text: not a table cell
                 c.boxes = []
 
-    entries: list[tuple[float, float, Line]] = []
+    entries: list[tuple[float, float, Block]] = []
     for cells in tables:
-        entries.extend(_table_lines(cells, unit, scale, units))
+        made = _table(cells, unit, scale, units)
+        if made is None:
+            continue
+        top, table = made
+        if len(table.rows) >= 2:
+            entries.append((top, min(c.x0 for c in cells), Block(table=table)))
+        else:
+            entries += [(top, min(c.x0 for c in cells), Block(line=ln)) for ln in _rows_as_lines(table)]
     for row in _group_rows(free):
         found = [(t, c) for t, c in ((_join_boxes(c, unit).strip(), c) for c in _split_cells(row)) if t]
         if not found:
@@ -282,7 +317,8 @@ def layout(gray: np.ndarray, boxes: list[_Box], scale: float = 1.0, units: Optio
         if units is not None:
             units.extend(found)
         conf = min(b.score for b in row)
-        entries.append((min(b.y0 for b in row), row[0].x0, Line(text=" ".join(texts), cells=texts, conf=round(conf, 4),
-                                                                boxes=[_union(c, scale) for _, c in found])))
+        entries.append((min(b.y0 for b in row), row[0].x0,
+                        Block(line=Line(text=" ".join(texts), cells=texts, conf=round(conf, 4),
+                                        boxes=[_union(c, scale) for _, c in found]))))
     entries.sort(key=lambda e: (e[0], e[1]))
     return [e[2] for e in entries]
