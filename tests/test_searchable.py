@@ -125,8 +125,8 @@ def test_a_value_wrapped_in_its_cell_copies_out_whole(tmp_path: Path) -> None:
     boxes = [_Box(80, 120, 240, 150, "办公地址", 0.99), _Box(320, 100, 900, 130, address[:-1], 0.99),
              _Box(320, 140, 352, 170, address[-1], 0.99)]
     units: list = []
-    lines = layout(gray, boxes, 1.0, units)
-    assert [ln.cells for ln in lines] == [["办公地址", address]]
+    blocks = layout(gray, boxes, 1.0, units)
+    assert [b.line.cells for b in blocks if b.line] == [["办公地址", address]]
     text = _layer_pdf(tmp_path, gray, ocr._words(units, np.eye(3), gray.shape))
     assert address in text.replace("\n", "")
 
