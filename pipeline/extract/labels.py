@@ -105,6 +105,19 @@ def unwrap(cell: str) -> str:
     return joined
 
 
+def grid_rows(doc: Document) -> list[list[Optional[str]]]:
+    """Every table row, cells unwrapped and merged positions kept (None), and
+    every free line as a row of its cells, in reading order; blank rows left out."""
+    out: list[list[Optional[str]]] = []
+    for page in doc.pages:
+        for block in page.blocks:
+            if block.table is not None:
+                out += [[None if c is None else unwrap(c) for c in row] for row in block.table.flat_rows()]
+            elif block.line is not None:
+                out.append(list(block.line.cells or [block.line.text]))
+    return [r for r in out if any(c and c.strip() for c in r)]
+
+
 _SAME = {"（": "[（(]", "(": "[（(]", "）": "[）)]", ")": "[）)]", "：": "[：:]", ":": "[：:]"}
 
 

@@ -11,7 +11,7 @@ from typing import Optional
 from ..models import Document, Extraction, StaffListFields, StaffMember
 from ..parse.id_number import read_id_number
 from ..text import squash, strip_seal_note
-from .labels import Finder, Rows, unwrap
+from .labels import Finder, Rows, grid_rows
 from .values import date_or_none, is_person, text_or_none
 from .vocab import vocab
 
@@ -25,7 +25,7 @@ def _words() -> dict:
 def extract(doc: Document) -> tuple[StaffListFields, Extraction]:
     words = _words()
     find = Finder(Rows.of(doc).rows, words["agency"] + words["filled_on"] + words["stops"])
-    grid = _grid(doc)
+    grid = grid_rows(doc)
     return StaffListFields(
         agency_name=_agency(find, grid),
         people=_people(grid),
@@ -44,17 +44,6 @@ def _agency(find: Finder, grid: Grid) -> Optional[str]:
                 break
     value = strip_seal_note(value)
     return text_or_none(re.split(r"\s{2,}|填表日期|填报日期", value)[0]) if value else None
-
-
-def _grid(doc: Document) -> Grid:
-    out: Grid = []
-    for page in doc.pages:
-        for block in page.blocks:
-            if block.table is not None:
-                out += [[None if c is None else unwrap(c) for c in row] for row in block.table.flat_rows()]
-            elif block.line is not None:
-                out.append(list(block.line.cells or [block.line.text]))
-    return [r for r in out if any(c and c.strip() for c in r)]
 
 
 def _mapping(row: list[Optional[str]]) -> dict[int, str]:

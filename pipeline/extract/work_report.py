@@ -15,7 +15,7 @@ from ..parse.phone import find_phones
 from ..parse.town import find_town
 from ..text import squash
 from . import vocabulary
-from .labels import Finder, Row, Rows, unwrap
+from .labels import Finder, Row, Rows, grid_rows
 from .values import date_or_none, person, phone_or_none, range_both, text_or_none
 
 COLUMNS: list[tuple[str, str]] = vocabulary.columns("work_report")
@@ -27,7 +27,7 @@ STOPS = AGENCY + PRINCIPAL + PREPARER + PHONE + V["other"]
 def extract(doc: Document) -> tuple[WorkReportFields, Extraction]:
     all_rows = Rows.of(doc).rows
     find = Finder(all_rows, STOPS)
-    grid = _grid_rows(doc)
+    grid = grid_rows(doc)
     head = _header_at(grid)
     rows, undecided = _table_rows(grid, head)
     start, end = _period(grid[: head if head is not None else 12])
@@ -50,19 +50,6 @@ def _agency(find: Finder) -> Optional[str]:
     value = re.sub(r"[（(]\s*盖\s*章\s*[)）][：:]?", "", value).strip()
     value = re.split(r"\s{2,}|\d{4}\s*年|报告期|统计期|填报期", value)[0].strip(" ：:")
     return value or None
-
-
-def _grid_rows(doc: Document) -> list[list[Optional[str]]]:
-    """Every table row with its merged positions kept (None), and every
-    free line as a row of its cells, in reading order."""
-    out: list[list[Optional[str]]] = []
-    for page in doc.pages:
-        for block in page.blocks:
-            if block.table is not None:
-                out += [[None if c is None else unwrap(c) for c in row] for row in block.table.flat_rows()]
-            elif block.line is not None:
-                out.append(list(block.line.cells or [block.line.text]))
-    return [r for r in out if any(c for c in r)]
 
 
 def _period(rows: list[list[Optional[str]]]):
