@@ -198,7 +198,7 @@ def _make_engine(threads: int = 0, job: str = "capped", runtime: str | None = No
         cv2.setNumThreads(threads)
     ocr = RapidOCR(params=params)
     if (runtime or runtime_name()) == "openvino" and job != "cls":
-        bound(ocr, threads, str(paths["det"]))  # few input shapes, shared models: bounded memory
+        bound(ocr, threads, paths)  # few input shapes, shared models: bounded memory
     return ocr
 
 

@@ -1,26 +1,30 @@
-"""Bounded memory for OCR on the OpenVINO runtime: few input shapes, shared
-models, buffers handed back after each page.
+"""Bounded memory for OCR on the OpenVINO runtime.
 
 OpenVINO's CPU plugin keeps, for every input shape a model has met, compiled
-kernels and executor state (CPU_RUNTIME_CACHE_CAPACITY=0 does not stop it),
-and keeps each model's intermediate buffers at the largest size met.
-Measured with rapidocr 3.10's recogniser, one thread: +25-60 MB for every
-new line width, never given back (a worker passed 1.8 GB after 30 files).
-rapidocr hands the runtime whatever shapes a page gives: detection any
-multiple of 32 up to the detection size, recognition six crops at a time at
-any width from 320 px. Here each OpenVINO session rapidocr made is wrapped so
-that it only ever sees a small fixed set of shapes:
+kernels and executor state in its runtime cache (CPU_RUNTIME_CACHE_CAPACITY,
+5,000 entries by default), and keeps each model's intermediate buffers at the
+largest size met. rapidocr hands it whatever shapes a page gives: detection
+any multiple of 32 up to the detection size, recognition up to six crops at
+any width from 320 px. Measured with rapidocr 3.10's recogniser, one thread:
++7 MB for every new line width, never given back (a worker passed 1.8 GB
+after 30 files). So the OpenVINO sessions rapidocr made for detection and
+recognition are replaced by these, on the same model files:
 
 - detection: the page tensor padded (edge pixels repeated) to the next
-  multiple of DET_STEP on both sides; the probability map is cut back to the
-  page's own size. Its buffers (~200 MB at 1600 px) are released after each
-  page, so recognition does not sit on top of them;
-- recognition: always REC_BATCH crops (missing ones blank) and a width from
-  REC_WIDTHS (then multiples of the last step), padded with zeros exactly as
-  rapidocr pads the shorter crops of a batch; each crop's result is cut back
-  to the time steps of the width rapidocr asked for;
-- the two rapidocr engines of a process that detect at different sizes
-  ("capped" and "full") share one detection and one recognition model.
+  multiple of DET_STEP on both sides, on a model compiled for that static
+  shape (OpenVINO then plans buffer reuse: ~105 MB at 1600 x 1120 px where
+  the dynamic model takes ~320 MB), at most DET_KEEP sizes kept compiled;
+  the probability map is cut back to the page's own size. Padding does not
+  change the text read;
+- recognition: each crop of rapidocr's batches at the batch's width, as
+  rapidocr pads it (padding to a few fixed widths instead changed
+  full-width punctuation into half-width, ~0.7 % of the characters), one
+  crop at a time, on a model compiled with CPU_RUNTIME_CACHE_CAPACITY=0:
+  over 64 widths it settled at +150 MB where the default grew by 7 MB a
+  width;
+- both hand their buffers back after each call (`release_memory`), and the
+  two rapidocr engines of a process that detect at different sizes
+  ("capped" and "full") share them.
 
 Nothing here changes ONNX Runtime's sessions (its memory does not grow).
 """
@@ -33,23 +37,23 @@ import numpy as np
 
 DET_STEP = 160  # detection sides: multiples of this (rapidocr's own are multiples of 32)
 DET_KEEP = 2  # detection sizes kept compiled at once
-REC_WIDTHS = (320, 480, 640, 800, 960, 1280, 1600, 1920, 2560)  # then multiples of REC_WIDTHS[-1] - REC_WIDTHS[-2]
-SHAPES_TAG = f"det{DET_STEP}|rec1x{'-'.join(map(str, REC_WIDTHS))}"  # for the OCR cache's key
+SHAPES_TAG = f"det{DET_STEP}|rec1-nocache"  # for the OCR cache's key
 
-_SHARED: dict[tuple[str, int], object] = {}  # (task, threads) -> wrapped session
-
-
-def rec_width(width: int) -> int:
-    """The recognition width bucket for a batch rapidocr made `width` px wide."""
-    for bucket in REC_WIDTHS:
-        if width <= bucket:
-            return bucket
-    step = REC_WIDTHS[-1] - REC_WIDTHS[-2]
-    return REC_WIDTHS[-1] + math.ceil((width - REC_WIDTHS[-1]) / step) * step
+_SHARED: dict[tuple[str, int], object] = {}  # (task, threads) -> session
 
 
 def det_side(side: int) -> int:
+    """A detection side rounded up to its padded size."""
     return math.ceil(side / DET_STEP) * DET_STEP
+
+
+def _core(threads: int):
+    import openvino
+
+    core = openvino.Core()
+    core.set_property("CPU", {"CPU_RUNTIME_CACHE_CAPACITY": "0",
+                              **({"INFERENCE_NUM_THREADS": str(threads)} if threads > 0 else {})})
+    return core
 
 
 class _StaticDet:
@@ -59,11 +63,7 @@ class _StaticDet:
     DET_KEEP sizes kept, buffers handed back after each page."""
 
     def __init__(self, path: str, threads: int):
-        import openvino
-
-        self.core = openvino.Core()
-        if threads > 0:
-            self.core.set_property("CPU", {"INFERENCE_NUM_THREADS": str(threads)})
+        self.core = _core(threads)
         self.model = self.core.read_model(path)
         self.compiled: dict[tuple[int, ...], tuple] = {}
 
@@ -83,50 +83,38 @@ class _StaticDet:
         return out
 
 
-class _OneCropRec:
-    """rapidocr's OpenVINO recognition session, fed one crop at a time at a
-    width from REC_WIDTHS."""
+class _Rec:
+    """rapidocr's recognition model compiled without OpenVINO's per-shape
+    cache, its buffers handed back after each batch."""
 
-    def __init__(self, session):
-        self.session = session
-
-    def __getattr__(self, name: str):  # have_key, get_character_list, ...: the session's own
-        return getattr(self.session, name)
+    def __init__(self, path: str, threads: int):
+        core = _core(threads)
+        self.model = core.compile_model(core.read_model(path), "CPU")
+        self.request = self.model.create_infer_request()
 
     def __call__(self, crops: np.ndarray) -> np.ndarray:
-        """rapidocr's batch (crops padded with zeros to the widest), read one
-        crop at a time at its own width's bucket. rapidocr's CTC decoding
-        reads only the most likely class of each time step and its
-        probability, so only those are written into the (crops, steps,
-        classes) array it gets back: the rest stays untouched zeros (pages
-        the system never hands out), where 18,710 classes x 4 bytes a step
-        would cost ~75 MB for six 1280 px crops. A crop's steps past its own
-        width stay zero, which the decoding reads as blank."""
+        """The batch's class probabilities, read one crop at a time (the
+        buffers of one crop, not six; as fast on one thread), as rapidocr's
+        CTC decoding reads them: it only takes each time step's most likely
+        class and its probability, so only those are written into the
+        (crops, steps, classes) array it gets back; the rest stays untouched
+        zeros (pages the system never hands out), where 18,710 classes x 4
+        bytes a step cost ~75 MB for six 1280 px crops."""
         best = []
-        for crop in crops:
-            used = np.flatnonzero(np.any(crop != 0, axis=(0, 1)))
-            width = int(used[-1]) + 1 if used.size else 1
-            bucket = rec_width(width)
-            one = np.zeros((1, *crop.shape[:2], bucket), dtype=np.float32)
-            one[0, :, :, :width] = crop[:, :, :width]
-            pred = self.session(one)[0]
-            pred = pred[: math.ceil(pred.shape[0] * width / bucket)]
-            best.append((pred.argmax(axis=1), pred.max(axis=1), pred.shape[1]))
-        try:
-            self.session.session.get_compiled_model().release_memory()  # rapidocr's InferRequest
-        except AttributeError:
-            pass
-        out = np.zeros((len(best), max(len(b[0]) for b in best), best[0][2]), dtype=np.float32)
-        for i, (index, prob, _) in enumerate(best):
-            out[i, np.arange(len(index)), index] = prob
+        for i in range(len(crops)):
+            self.request.infer([crops[i : i + 1]])
+            pred = self.request.get_output_tensor().data
+            best.append((pred.argmax(axis=2), pred.max(axis=2)))
+        self.model.release_memory()  # after the last read of `pred`: it is OpenVINO's memory
+        index, prob = (np.concatenate(parts) for parts in zip(*best))
+        out = np.zeros((*index.shape, pred.shape[2]), dtype=np.float32)
+        np.put_along_axis(out, index[..., None], prob[..., None], axis=2)
         return out
 
-def bound(ocr, threads: int, det_path: str) -> None:
-    """Put rapidocr engine `ocr`'s OpenVINO detection and recognition behind
-    fixed shapes, sharing the models of the process's other engines."""
+def bound(ocr, threads: int, paths: dict) -> None:
+    """Replace rapidocr engine `ocr`'s OpenVINO detection and recognition
+    sessions by the process's bounded ones (made on first use)."""
     ocr._load_det_model()  # rapidocr loads its models on first use: load them now, to replace them
-    ocr._load_rec_model()
-    if not isinstance(ocr.text_det.session, _StaticDet):
-        ocr.text_det.session = _SHARED.setdefault(("det", threads), _StaticDet(det_path, threads))
-    if not isinstance(ocr.text_rec.session, _OneCropRec):
-        ocr.text_rec.session = _SHARED.setdefault(("rec", threads), _OneCropRec(ocr.text_rec.session))
+    ocr._load_rec_model()  # (its own session has already given the recogniser its character list)
+    ocr.text_det.session = _SHARED.get(("det", threads)) or _SHARED.setdefault(("det", threads), _StaticDet(str(paths["det"]), threads))
+    ocr.text_rec.session = _SHARED.get(("rec", threads)) or _SHARED.setdefault(("rec", threads), _Rec(str(paths["rec"]), threads))
