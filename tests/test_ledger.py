@@ -81,10 +81,10 @@ def test_status_names_the_ocr_engine(tmp_path: Path, monkeypatch) -> None:
     settings = Settings(inbox=tmp_path / "inbox", outbox=tmp_path / "outbox", state=tmp_path / "state")
     ledger = Ledger(settings.ledger_path, lock=False)
     try:
-        monkeypatch.delenv("PIPELINE_OCR_ENGINE", raising=False)
-        assert "扫描件识别引擎：ONNX Runtime（默认" in status_text(settings, ledger)
-        monkeypatch.setenv("PIPELINE_OCR_ENGINE", "openvino")
-        expected = "OpenVINO（按 PIPELINE_OCR_ENGINE 设置" if ocr_engine.openvino_loads() else "ONNX Runtime（本机未安装 OpenVINO"
+        monkeypatch.setenv("PIPELINE_OCR_ENGINE", "onnxruntime")
+        assert "扫描件识别引擎：ONNX Runtime（按 PIPELINE_OCR_ENGINE 设置" in status_text(settings, ledger)
+        monkeypatch.delenv("PIPELINE_OCR_ENGINE")
+        expected = "OpenVINO（默认" if ocr_engine.openvino_loads() else "ONNX Runtime（本机无法加载 OpenVINO"
         assert f"扫描件识别引擎：{expected}" in status_text(settings, ledger)
     finally:
         ledger.close()

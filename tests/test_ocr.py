@@ -21,7 +21,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from pipeline.errors import LimitExceededError, UnreadableError
 from pipeline.extract.read import image as image_reader
-from pipeline.extract.read import ocr, ocr_engine
+from pipeline.extract.read import ocr, ocr_engine, ocr_shapes
 from pipeline.models import Document, Limits, Page
 
 from .system import cjk_font
@@ -147,9 +147,9 @@ def test_models_are_the_ones_shipped_in_the_wheel(monkeypatch, runtime):
     parts = [engine.text_det, engine.text_cls, engine.text_rec]
     if runtime == "onnxruntime":
         read = [Path(part.session.session._model_path) for part in parts]
-    else:
-        assert {type(part.session).__name__ for part in parts} == {"OpenVINOInferSession"}
-    assert len(read) == 3
+    else:  # detection and recognition on bounded sessions (ocr_shapes), the classifier as rapidocr made it
+        assert [type(part.session).__name__ for part in parts] == ["_StaticDet", "OpenVINOInferSession", "_Rec"]
+    assert {p.resolve() for p in read} == {p.resolve() for p in files.values()}
     for model_path in read:
         assert model_path.resolve().is_relative_to(package / "models"), model_path
     # the bundled files are the exact ones (by SHA-256) rapidocr's model table names
@@ -173,21 +173,34 @@ def test_engine_is_created_lazily_once():
 # --------------------------------------------------------------------------- reading
 @needs_font
 def test_both_runtimes_read_the_same_page(monkeypatch):
-    """PIPELINE_OCR_ENGINE picks the runtime (ONNX Runtime by default,
-    OpenVINO when asked for and installed); either one reads a filing to the
-    same text."""
-    monkeypatch.delenv("PIPELINE_OCR_ENGINE", raising=False)
+    """PIPELINE_OCR_ENGINE picks the runtime (OpenVINO by default where it
+    loads, ONNX Runtime when asked for); either one reads a filing to the
+    same text, OpenVINO through the fixed shapes that bound its memory."""
+    monkeypatch.setenv("PIPELINE_OCR_ENGINE", "onnxruntime")
     assert ocr_engine.runtime_name() == "onnxruntime"
-    assert "ONNX Runtime（默认" in ocr_engine.runtime_description()
+    assert "ONNX Runtime（按 PIPELINE_OCR_ENGINE 设置" in ocr_engine.runtime_description()
     slow = squash(doc_of(ocr.ocr_image(page_image(FILING), LIMITS)).text())
+    monkeypatch.delenv("PIPELINE_OCR_ENGINE")
     if not ocr_engine.openvino_loads():
+        assert ocr_engine.runtime_name() == "onnxruntime"
         pytest.skip("OpenVINO is not installed on this platform")
-    monkeypatch.setenv("PIPELINE_OCR_ENGINE", "openvino")
     assert ocr_engine.runtime_name() == "openvino"
+    assert ocr_engine.runtime_description().startswith("OpenVINO（默认")
     fast = squash(doc_of(ocr.ocr_image(page_image(FILING), LIMITS)).text())
-    made = [e for (runtime, _, job), e in ocr._ENGINES.items() if runtime == "openvino" and job != "cls"]
-    assert made and {type(e.text_det.session).__name__ for e in made} == {"OpenVINOInferSession"}
     assert fast == slow and "常州市安睿安全评价有限公司" in fast
+    made = [e for (runtime, _, job), e in ocr._ENGINES.items() if runtime == "openvino" and job != "cls"]
+    # memory stays bounded: detection on pages padded to multiples of DET_STEP, at most DET_KEEP sizes
+    # compiled; recognition without OpenVINO's per-shape cache
+    assert made and {type(e.text_det.session).__name__ for e in made} == {"_StaticDet"}
+    det = made[0].text_det.session
+    assert 0 < len(det.compiled) <= ocr_shapes.DET_KEEP
+    assert all(side % ocr_shapes.DET_STEP == 0 for shape in det.compiled for side in shape[2:])
+    assert {type(e.text_rec.session).__name__ for e in made} == {"_Rec"}
+
+
+def test_detection_sizes_are_few():
+    """Detection sides round up to multiples of DET_STEP."""
+    assert [ocr_shapes.det_side(s) for s in (32, 160, 1120, 1152, 1600)] == [160, 160, 1120, 1280, 1600]
 
 
 @needs_font

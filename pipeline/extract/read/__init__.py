@@ -41,7 +41,7 @@ READERS: dict[str, str] = {
 
 
 OCR_THREADS_ENV = "PIPELINE_OCR_THREADS"  # threads per OCR engine (the worker pool sets it)
-OCR_ENGINE_ENV = "PIPELINE_OCR_ENGINE"  # "onnxruntime" (default) or "openvino"
+OCR_ENGINE_ENV = "PIPELINE_OCR_ENGINE"  # "openvino" (default where it loads) or "onnxruntime"
 
 
 def importable(module: str) -> bool:

@@ -14,11 +14,12 @@ at import). A job is one fixed configuration:
 Every engine is given, by path, the model files that ship inside the
 installed wheel, so nothing is ever downloaded.
 
-The inference runtime (`runtime_name()`) is chosen once per process: ONNX
-Runtime by default; the OpenVINO runtime (rapidocr's `EngineType.OPENVINO`
-for det, cls and rec: several times faster on x86-64 CPUs, same models,
-nearly the same text, but its memory grows with every input size it meets)
-when PIPELINE_OCR_ENGINE=openvino asks for it and its wheel loads.
+The inference runtime (`runtime_name()`) is chosen once per process: the
+OpenVINO runtime (rapidocr's `EngineType.OPENVINO` for det, cls and rec:
+several times faster on x86-64 CPUs, same models, nearly the same text) where
+its wheel loads, its memory held to a few fixed input shapes
+(`ocr_shapes`); ONNX Runtime elsewhere or when PIPELINE_OCR_ENGINE=onnxruntime
+asks for it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import numpy as np
 from ...errors import UnreadableError
 from . import OCR_ENGINE_ENV, ocr_engine_asked, ocr_threads_asked
 from .ocr_cache import cached
+from .ocr_shapes import SHAPES_TAG, bound
 from .scan_prep import MAX_SIDE
 
 # Text detection runs on a copy of the page at most this many pixels on its
@@ -80,29 +82,28 @@ def openvino_loads() -> bool:
 
 
 def runtime_name() -> str:
-    """The inference runtime of this process: ONNX Runtime by default;
-    OpenVINO when PIPELINE_OCR_ENGINE=openvino asks for it and it loads.
-    OpenVINO is several times faster but keeps kernels for every input size
-    it has seen (a worker passes 1.2-1.5 GB after a few dozen pages): until
-    that is bounded, a long-running watcher uses ONNX Runtime unless told."""
+    """The inference runtime of this process: OpenVINO where it loads (it
+    reads a page several times faster), ONNX Runtime elsewhere or when
+    PIPELINE_OCR_ENGINE=onnxruntime asks for it."""
     asked = ocr_engine_asked()
     if asked and asked not in RUNTIMES:
         log.warning("%s=%s 无效（可选 openvino、onnxruntime），按默认选择识别引擎", OCR_ENGINE_ENV, asked)
-    if asked == "openvino" and openvino_loads():
+    if asked != "onnxruntime" and openvino_loads():
         return "openvino"
     return "onnxruntime"
 
 
 def runtime_description() -> str:
     """One line for `pipeline status`: which engine reads scans, and why."""
-    name = runtime_name()
-    if name == "openvino":
-        return "OpenVINO（按 PIPELINE_OCR_ENGINE 设置；rapidocr 模型随安装包提供）"
-    if ocr_engine_asked() == "openvino":
-        why = "本机未安装 OpenVINO，改用默认引擎"
+    if runtime_name() == "openvino":
+        return "OpenVINO（默认；设置 PIPELINE_OCR_ENGINE=onnxruntime 可改用 ONNX Runtime；rapidocr 模型随安装包提供）"
+    if ocr_engine_asked() == "onnxruntime":
+        why = "按 PIPELINE_OCR_ENGINE 设置"
     else:
-        why = "默认；设置 PIPELINE_OCR_ENGINE=openvino 可改用更快但更占内存的 OpenVINO" if openvino_loads() else "默认"
+        why = "本机无法加载 OpenVINO，改用 ONNX Runtime"
     return f"ONNX Runtime（{why}；rapidocr 模型随安装包提供）"
+
+
 ENGINE_LOCK = threading.RLock()  # creation, and each call of an engine
 
 
@@ -195,7 +196,10 @@ def _make_engine(threads: int = 0, job: str = "capped", runtime: str | None = No
         import cv2
 
         cv2.setNumThreads(threads)
-    return RapidOCR(params=params)
+    ocr = RapidOCR(params=params)
+    if (runtime or runtime_name()) == "openvino" and job != "cls":
+        bound(ocr, threads, paths)  # few input shapes, shared models: bounded memory
+    return ocr
 
 
 @functools.cache
@@ -228,7 +232,8 @@ def read_page(img: np.ndarray) -> tuple[list[np.ndarray], list[str], list[float]
     applied: (quadrilaterals, texts, scores) of every non-empty box, whatever
     its score, in rapidocr's reading order; all empty when nothing is found."""
     job = _detection_job(img.shape)
-    return cached(img, f"{runtime_name()}|{job}|{sorted(_job_params(job).items())}", functools.partial(_read, job))
+    runtime = runtime_name() + (f"|{SHAPES_TAG}" if runtime_name() == "openvino" else "")
+    return cached(img, f"{runtime}|{job}|{sorted(_job_params(job).items())}", functools.partial(_read, job))
 
 
 def _read(job: str, img: np.ndarray) -> tuple[list[np.ndarray], list[str], list[float]]:
