@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import io
+import os
 import re
 import struct
 import zlib
@@ -201,6 +202,59 @@ def test_both_runtimes_read_the_same_page(monkeypatch):
 def test_detection_sizes_are_few():
     """Detection sides round up to multiples of DET_STEP."""
     assert [ocr_shapes.det_side(s) for s in (32, 160, 1120, 1152, 1600)] == [160, 160, 1120, 1280, 1600]
+
+
+def _resident_mb() -> float:
+    with open("/proc/self/statm", encoding="ascii") as fh:
+        return int(fh.read().split()[1]) * 4096 / 2**20
+
+
+@pytest.mark.skipif(not ocr_engine.openvino_loads(), reason="OpenVINO has no wheel for this platform")
+def test_detection_writes_the_padded_page_into_the_model():
+    """The page goes into a model compiled for its padded size, edges
+    repeated, and the map comes back at the page's own size; one size is
+    kept compiled at a time."""
+    det = ocr_shapes._StaticDet(str(ocr_engine.model_files()["det"]), 1)
+    # OpenVINO pins a one-thread inference to the first core by default: two workers then shared one core
+    assert det.core.get_property("CPU", "ENABLE_CPU_PINNING") is False
+    assert ocr_engine.runtime_params("openvino", 1)["EngineConfig.openvino.enable_cpu_pinning"] is False
+    rng = np.random.default_rng(0)
+    page = rng.random((1, 3, 300, 200), dtype=np.float32)
+    out = det(page)
+    assert out.shape == (1, 1, 300, 200)
+    ((_, request),) = det.compiled.values()
+    assert tuple(request.get_input_tensor().data.shape) == (1, 3, 320, 320)
+    request.infer([np.pad(page, ((0, 0), (0, 0), (0, 20), (0, 120)), mode="edge")])
+    assert np.array_equal(out, request.get_output_tensor().data[..., :300, :200])
+    det(rng.random((1, 3, 500, 200), dtype=np.float32))  # a page of another size: compiled anew
+    assert list(det.compiled) == [(1, 3, 640, 320)]  # and the first size let go (DET_KEEP = 1)
+
+
+@pytest.mark.skipif(not ocr_engine.openvino_loads(), reason="OpenVINO has no wheel for this platform")
+def test_recognition_keeps_each_steps_best_class_and_bounded_memory():
+    """Each crop of a batch read alone, each step's best class and its
+    probability handed back as the plain model gives them; and a worker
+    reading lines of ever new widths does not keep growing (OpenVINO's and
+    oneDNN's per-shape caches left at their defaults grew ~7 MB a width)."""
+    rec = ocr_shapes._Rec(str(ocr_engine.model_files()["rec"]), 1)
+    assert os.environ.get("ONEDNN_PRIMITIVE_CACHE_CAPACITY")  # set before the first model was compiled
+    rng = np.random.default_rng(1)
+    crops = rng.random((3, 3, 48, 400), dtype=np.float32)
+    out = rec(crops)
+    request = rec.model.create_infer_request()
+    for i in range(3):
+        request.infer([crops[i : i + 1]])
+        plain = request.get_output_tensor().data[0]
+        assert np.array_equal(out[i].argmax(axis=1), plain.argmax(axis=1))
+        assert np.array_equal(out[i].max(axis=1), plain.max(axis=1))
+    widths = [320 + 24 * i for i in range(50)]
+    rng.shuffle(widths)
+    for w in widths[:10]:
+        rec(rng.random((2, 3, 48, w), dtype=np.float32))
+    before = _resident_mb()
+    for w in widths[10:]:
+        rec(rng.random((2, 3, 48, w), dtype=np.float32))
+    assert _resident_mb() - before < 80, f"grew {_resident_mb() - before:.0f} MB over 40 new line widths"
 
 
 @needs_font

@@ -93,8 +93,11 @@ def ocr_image(img: Image.Image, limits: Limits, *, suppress_seals: bool = True,
         )
     engine()  # made before the image work: it sets how many threads OpenCV may use
     rgb = _to_rgb(img)
+    del img  # the page's images are let go once they are no longer needed: a worker's memory peaks in the OCR
     gray, geometry = preprocess_mapped(rgb, suppress_seals=suppress_seals)
-    return _ocr_gray(gray, width_pt, geometry, rgb.shape)
+    shape = rgb.shape
+    del rgb
+    return _ocr_gray(gray, width_pt, geometry, shape)
 
 
 def ocr_pdf_pages(path: Path, indices: list[int], limits: Limits) -> list[Page]:
@@ -114,11 +117,11 @@ def ocr_pdf_pages(path: Path, indices: list[int], limits: Limits) -> list[Page]:
                 raise UnreadableError(f"PDF 没有第 {i + 1} 页。")
             page = pdf[i]
             try:
-                pil = render_page(page, limits)
+                rendered = [render_page(page, limits)]
                 width_pt = float(page.get_width())
             finally:
                 page.close()
-            pages.append(ocr_image(pil, limits, width_pt=width_pt))
+            pages.append(ocr_image(rendered.pop(), limits, width_pt=width_pt))  # held by ocr_image alone
     finally:
         pdf.close()
     return pages

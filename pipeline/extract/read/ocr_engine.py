@@ -36,7 +36,7 @@ import numpy as np
 from ...errors import UnreadableError
 from . import OCR_ENGINE_ENV, ocr_engine_asked, ocr_threads_asked
 from .ocr_cache import cached
-from .ocr_shapes import SHAPES_TAG, bound
+from .ocr_shapes import SHAPES_TAG, bound, prepare
 from .scan_prep import MAX_SIDE
 
 # Text detection runs on a copy of the page at most this many pixels on its
@@ -154,6 +154,7 @@ def runtime_params(runtime: str, threads: int) -> dict:
         params: dict = {f"{task}.engine_type": EngineType.OPENVINO for task in ("Det", "Cls", "Rec")}
         if threads > 0:
             params["EngineConfig.openvino.inference_num_threads"] = threads
+        params["EngineConfig.openvino.enable_cpu_pinning"] = False
         return params
     if threads > 0:
         return {"EngineConfig.onnxruntime.intra_op_num_threads": threads,
@@ -196,6 +197,8 @@ def _make_engine(threads: int = 0, job: str = "capped", runtime: str | None = No
         import cv2
 
         cv2.setNumThreads(threads)
+    if (runtime or runtime_name()) == "openvino":
+        prepare()  # before rapidocr compiles its models
     ocr = RapidOCR(params=params)
     if (runtime or runtime_name()) == "openvino" and job != "cls":
         bound(ocr, threads, paths)  # few input shapes, shared models: bounded memory

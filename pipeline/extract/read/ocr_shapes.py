@@ -19,9 +19,24 @@ recognition are replaced by these, on the same model files:
 - recognition: each crop of rapidocr's batches at the batch's width, as
   rapidocr pads it (padding to a few fixed widths instead changed
   full-width punctuation into half-width, ~0.7 % of the characters), one
-  crop at a time, on a model compiled with CPU_RUNTIME_CACHE_CAPACITY=0:
-  over 64 widths it settled at +150 MB where the default grew by 7 MB a
-  width;
+  crop at a time, on a model compiled with CPU_RUNTIME_CACHE_CAPACITY=0;
+  the probabilities rapidocr's CTC decoding reads (each step's best class)
+  are handed back in an array whose other entries are pages the system
+  never hands out (numpy would ask for huge pages and zero 75 MB a batch);
+- oneDNN, under OpenVINO, keeps the kernels it compiled for every shape in a
+  process-wide cache of 1,024 by default: ~250 MB for recognition alone
+  over 60 line widths. `prepare()` bounds it to KERNEL_CACHE kernels
+  (ONEDNN_PRIMITIVE_CACHE_CAPACITY, read by oneDNN when it makes its first
+  kernel; a value already set is kept). Measured over the 25 sample pages:
+  a worker's peak 575 MB at 64, 585 at 128, 605 at 256; 0 kernels cost
+  ~0.2 s a page more, in kernels compiled again;
+- detection keeps one page size compiled (DET_KEEP): a page of another size
+  compiles the model again (~0.4 s), which a batch of A4 scans never does,
+  and its graph is read from the file again then rather than kept (~25 MB);
+  the page is written straight into the model's input, edges repeated;
+- inference threads are not pinned to cores (ENABLE_CPU_PINNING off):
+  OpenVINO pins a one-thread inference to the first core, so two workers
+  shared one core (1.9 s a photo each instead of 1.1 s);
 - both hand their buffers back after each call (`release_memory`), and the
   two rapidocr engines of a process that detect at different sizes
   ("capped" and "full") share them.
@@ -32,12 +47,15 @@ Nothing here changes ONNX Runtime's sessions (its memory does not grow).
 from __future__ import annotations
 
 import math
+import mmap
+import os
 
 import numpy as np
 
 DET_STEP = 160  # detection sides: multiples of this (rapidocr's own are multiples of 32)
-DET_KEEP = 2  # detection sizes kept compiled at once
-SHAPES_TAG = f"det{DET_STEP}|rec1-nocache"  # for the OCR cache's key
+DET_KEEP = 1  # detection sizes kept compiled at once
+KERNEL_CACHE = 64  # oneDNN kernels kept (its default: 1,024)
+SHAPES_TAG = f"det{DET_STEP}|rec1-nocache"  # for the OCR cache's key (what changes the text read)
 
 _SHARED: dict[tuple[str, int], object] = {}  # (task, threads) -> session
 
@@ -47,11 +65,18 @@ def det_side(side: int) -> int:
     return math.ceil(side / DET_STEP) * DET_STEP
 
 
+def prepare() -> None:
+    """Bound oneDNN's kernel cache; called before the process's first
+    OpenVINO model is compiled (oneDNN reads the variable then)."""
+    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", str(KERNEL_CACHE))
+
+
 def _core(threads: int):
+    prepare()
     import openvino
 
     core = openvino.Core()
-    core.set_property("CPU", {"CPU_RUNTIME_CACHE_CAPACITY": "0",
+    core.set_property("CPU", {"CPU_RUNTIME_CACHE_CAPACITY": "0", "ENABLE_CPU_PINNING": "NO",
                               **({"INFERENCE_NUM_THREADS": str(threads)} if threads > 0 else {})})
     return core
 
@@ -63,8 +88,7 @@ class _StaticDet:
     DET_KEEP sizes kept, buffers handed back after each page."""
 
     def __init__(self, path: str, threads: int):
-        self.core = _core(threads)
-        self.model = self.core.read_model(path)
+        self.core, self.path = _core(threads), path
         self.compiled: dict[tuple[int, ...], tuple] = {}
 
     def __call__(self, page: np.ndarray) -> np.ndarray:
@@ -73,11 +97,16 @@ class _StaticDet:
         if shape not in self.compiled:
             if len(self.compiled) >= DET_KEEP:
                 self.compiled.pop(next(iter(self.compiled)))  # the least recently used size
-            self.model.reshape(list(shape))
-            model = self.core.compile_model(self.model, "CPU")
+            graph = self.core.read_model(self.path)
+            graph.reshape(list(shape))
+            model = self.core.compile_model(graph, "CPU")
             self.compiled[shape] = (model, model.create_infer_request())
         model, request = self.compiled[shape] = self.compiled.pop(shape)  # now the most recent
-        request.infer([np.pad(page, ((0, 0), (0, 0), (0, shape[2] - h), (0, shape[3] - w)), mode="edge")])
+        tensor = request.get_input_tensor().data
+        tensor[..., :h, :w] = page
+        tensor[..., h:, :w] = page[..., h - 1 :, :]
+        tensor[..., w:] = tensor[..., w - 1 : w]
+        request.infer()
         out = np.array(request.get_output_tensor().data[..., :h, :w])  # a copy: the tensor is OpenVINO's
         model.release_memory()  # OpenVINO >= 2024.3
         return out
@@ -97,19 +126,28 @@ class _Rec:
         buffers of one crop, not six; as fast on one thread), as rapidocr's
         CTC decoding reads them: it only takes each time step's most likely
         class and its probability, so only those are written into the
-        (crops, steps, classes) array it gets back; the rest stays untouched
-        zeros (pages the system never hands out), where 18,710 classes x 4
-        bytes a step cost ~75 MB for six 1280 px crops."""
+        (crops, steps, classes) array it gets back."""
         best = []
         for i in range(len(crops)):
             self.request.infer([crops[i : i + 1]])
             pred = self.request.get_output_tensor().data
             best.append((pred.argmax(axis=2), pred.max(axis=2)))
+        classes = pred.shape[2]
         self.model.release_memory()  # after the last read of `pred`: it is OpenVINO's memory
         index, prob = (np.concatenate(parts) for parts in zip(*best))
-        out = np.zeros((*index.shape, pred.shape[2]), dtype=np.float32)
-        np.put_along_axis(out, index[..., None], prob[..., None], axis=2)
+        out = _untouched_zeros((*index.shape, classes))
+        out.reshape(-1, classes)[np.arange(index.size), index.ravel()] = prob.ravel()
         return out
+
+
+def _untouched_zeros(shape: tuple[int, ...]) -> np.ndarray:
+    """A float32 array of zeros in a fresh anonymous mapping: only the pages
+    written become memory of ours (numpy's own zeros would ask for 2 MB pages,
+    zeroed whole at the first write: ~75 MB a batch, 0.18 s a page of text;
+    one mapping kept from batch to batch measured worse, +75 MB)."""
+    size = int(np.prod(shape)) * 4
+    return np.frombuffer(mmap.mmap(-1, max(size, 4)), dtype=np.float32, count=size // 4).reshape(shape)
+
 
 def bound(ocr, threads: int, paths: dict) -> None:
     """Replace rapidocr engine `ocr`'s OpenVINO detection and recognition
