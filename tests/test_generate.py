@@ -265,6 +265,21 @@ def pdfs(out, tmp_path_factory) -> dict[str, Path]:
     return {k: made[v] for k, v in out.items()}
 
 
+def test_many_files_are_split_between_the_libreoffice_runs(tmp_path, monkeypatch):
+    """A batch's receipts (or any long list) go to as many LibreOffice runs
+    as may run at once, not all to one while the other core waits."""
+    runs: list[list[str]] = []
+    monkeypatch.setattr(PdfConverter, "_convert", lambda self, targets: runs.append(sorted(p.name for p in targets)) or {})
+    files = {tmp_path / f"回执{i}.docx": tmp_path for i in range(5)}
+    with PdfConverter(processes=2) as conv:
+        futures = conv.submit_split(files)
+        assert len(futures) == 2
+        for future in futures:
+            future.result()
+    assert sorted(len(run) for run in runs) == [2, 3]
+    assert sorted(name for run in runs for name in run) == sorted(p.name for p in files)
+
+
 @needs_lo
 def test_pdf_pages(pdfs):
     from pypdf import PdfReader

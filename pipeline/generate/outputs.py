@@ -108,7 +108,7 @@ def regenerate(settings: Settings, agencies: list[AgencyRecords],
         index.save()
         words = [write_receipt(settings.outbox, owner, record, number) for owner, record, number in receipts]
         if pdf_ok and words:
-            pending.append(converter.submit({p: p.parent for p in words if not _pdf_fresh(p)}))
+            pending += converter.submit_split({p: p.parent for p in words if not _pdf_fresh(p)})
         for future in pending:
             future.result()
         if pdf_ok:  # LibreOffice can leave a long report's signatures alone on its last page

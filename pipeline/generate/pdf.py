@@ -104,12 +104,17 @@ class PdfConverter:
         """Convert every file, split between at most `processes` LibreOffice
         runs at once. Returns file -> PDF path (beside it, or in out_dir), or None."""
         files = list(dict.fromkeys(Path(f) for f in files))
-        targets = {f: Path(out_dir or f.parent) for f in files}
-        chunks = [dict(list(targets.items())[i::self.processes]) for i in range(min(self.processes, len(files)))]
         result: dict[Path, Optional[Path]] = {f: None for f in files}
-        for future in [self.submit(chunk) for chunk in chunks]:
+        for future in self.submit_split({f: Path(out_dir or f.parent) for f in files}):
             result.update(future.result())
         return result
+
+    def submit_split(self, targets: dict[Path, Path]) -> "list[Future[dict[Path, Optional[Path]]]]":
+        """`submit` of `targets` split into as many LibreOffice runs as may
+        run at once (a batch's 200 receipts in one run kept one core busy
+        for 24 s while the other waited)."""
+        items = list(targets.items())
+        return [self.submit(dict(items[i :: self.processes])) for i in range(min(self.processes, len(items)))]
 
     def submit(self, targets: dict[Path, Path]) -> "Future[dict[Path, Optional[Path]]]":
         """Convert file -> its output folder with ONE LibreOffice run, in the
