@@ -174,6 +174,7 @@ def _job_params(job: str) -> dict:
 
 
 def _make_engine(threads: int = 0, job: str = "capped", runtime: str | None = None):
+    runtime = runtime or runtime_name()
     _steady_heap()
     try:
         from rapidocr import RapidOCR
@@ -191,16 +192,16 @@ def _make_engine(threads: int = 0, job: str = "capped", runtime: str | None = No
         "Cls.model_path": str(paths["cls"]),
         "Rec.model_path": str(paths["rec"]),
         **_job_params(job),
-        **runtime_params(runtime or runtime_name(), threads),
+        **runtime_params(runtime, threads),
     }
     if threads > 0:  # set by the worker pool: one core per worker, for OpenCV's own thread pool too
         import cv2
 
         cv2.setNumThreads(threads)
-    if (runtime or runtime_name()) == "openvino":
+    if runtime == "openvino":
         prepare()  # before rapidocr compiles its models
     ocr = RapidOCR(params=params)
-    if (runtime or runtime_name()) == "openvino" and job != "cls":
+    if runtime == "openvino" and job != "cls":
         bound(ocr, threads, paths)  # few input shapes, shared models: bounded memory
     return ocr
 
@@ -235,8 +236,9 @@ def read_page(img: np.ndarray) -> tuple[list[np.ndarray], list[str], list[float]
     applied: (quadrilaterals, texts, scores) of every non-empty box, whatever
     its score, in rapidocr's reading order; all empty when nothing is found."""
     job = _detection_job(img.shape)
-    runtime = runtime_name() + (f"|{SHAPES_TAG}" if runtime_name() == "openvino" else "")
-    return cached(img, f"{runtime}|{job}|{sorted(_job_params(job).items())}", functools.partial(_read, job))
+    runtime = runtime_name()
+    tag = f"{runtime}|{SHAPES_TAG}" if runtime == "openvino" else runtime
+    return cached(img, f"{tag}|{job}|{sorted(_job_params(job).items())}", functools.partial(_read, job))
 
 
 def _read(job: str, img: np.ndarray) -> tuple[list[np.ndarray], list[str], list[float]]:

@@ -154,5 +154,7 @@ def bound(ocr, threads: int, paths: dict) -> None:
     sessions by the process's bounded ones (made on first use)."""
     ocr._load_det_model()  # rapidocr loads its models on first use: load them now, to replace them
     ocr._load_rec_model()  # (its own session has already given the recogniser its character list)
-    ocr.text_det.session = _SHARED.get(("det", threads)) or _SHARED.setdefault(("det", threads), _StaticDet(str(paths["det"]), threads))
-    ocr.text_rec.session = _SHARED.get(("rec", threads)) or _SHARED.setdefault(("rec", threads), _Rec(str(paths["rec"]), threads))
+    for part, task, session in ((ocr.text_det, "det", _StaticDet), (ocr.text_rec, "rec", _Rec)):
+        if (task, threads) not in _SHARED:
+            _SHARED[(task, threads)] = session(str(paths[task]), threads)
+        part.session = _SHARED[(task, threads)]
