@@ -211,42 +211,60 @@ def _resident_mb() -> float:
 
 @pytest.mark.skipif(not ocr_engine.openvino_loads(), reason="OpenVINO has no wheel for this platform")
 def test_detection_writes_the_padded_page_into_the_model():
-    """The page goes into a model compiled for its padded size, edges
-    repeated, and the map comes back at the page's own size; one size is
-    kept compiled at a time."""
-    det = ocr_shapes._StaticDet(str(ocr_engine.model_files()["det"]), 1)
+    """The resized page (bytes) goes into a model compiled for its padded
+    size, normalised as rapidocr's numpy would, edges repeated; the map
+    comes back at the page's own size; one size is kept compiled at a time."""
+    from rapidocr import RapidOCR
+
+    params = {"Global.log_level": "critical", **ocr_engine.runtime_params("openvino", 1)}
+    rapid = RapidOCR(params=params)
+    rapid._load_det_model()
+    resize = ocr_shapes._DetResize(rapid.text_det)
+    det = ocr_shapes._StaticDet(str(ocr_engine.model_files()["det"]), 1, resize.levels())
     # OpenVINO pins a one-thread inference to the first core by default: two workers then shared one core
     assert det.core.get_property("CPU", "ENABLE_CPU_PINNING") is False
     assert ocr_engine.runtime_params("openvino", 1)["EngineConfig.openvino.enable_cpu_pinning"] is False
     rng = np.random.default_rng(0)
-    page = rng.random((1, 3, 300, 200), dtype=np.float32)
-    out = det(page)
-    assert out.shape == (1, 1, 300, 200)
+    page = rng.integers(0, 256, (300, 200, 3), dtype=np.uint8)
+    ours = resize(page)
+    assert ours is not None and ours.dtype == np.uint8
+    theirs = type(rapid.text_det).get_preprocess(rapid.text_det)(page)  # rapidocr's own: float32, NCHW
+    out = det(ours)
+    assert out.shape == (1, 1, *theirs.shape[2:])
     ((_, request),) = det.compiled.values()
-    assert tuple(request.get_input_tensor().data.shape) == (1, 3, 320, 320)
-    request.infer([np.pad(page, ((0, 0), (0, 0), (0, 20), (0, 120)), mode="edge")])
-    assert np.array_equal(out, request.get_output_tensor().data[..., :300, :200])
-    det(rng.random((1, 3, 500, 200), dtype=np.float32))  # a page of another size: compiled anew
+    h, w = theirs.shape[2:]
+    assert tuple(request.get_input_tensor().data.shape) == (1, 3, ocr_shapes.det_side(h), ocr_shapes.det_side(w))
+    padded = np.pad(theirs, ((0, 0), (0, 0), (0, ocr_shapes.det_side(h) - h), (0, ocr_shapes.det_side(w) - w)), mode="edge")
+    assert np.array_equal(request.get_input_tensor().data, padded)  # the same numbers rapidocr gives
+    request.infer([padded])
+    assert np.array_equal(out, request.get_output_tensor().data[..., :h, :w])
+    det(rng.integers(0, 256, (1, 500, 200, 3), dtype=np.uint8))  # a page of another size: compiled anew
     assert list(det.compiled) == [(1, 3, 640, 320)]  # and the first size let go (DET_KEEP = 1)
 
 
 @pytest.mark.skipif(not ocr_engine.openvino_loads(), reason="OpenVINO has no wheel for this platform")
 def test_recognition_keeps_each_steps_best_class_and_bounded_memory():
     """Each crop of a batch read alone, each step's best class and its
-    probability handed back as the plain model gives them; and a worker
-    reading lines of ever new widths does not keep growing (OpenVINO's and
-    oneDNN's per-shape caches left at their defaults grew ~7 MB a width)."""
-    rec = ocr_shapes._Rec(str(ocr_engine.model_files()["rec"]), 1)
+    probability handed back as the plain model gives them, read the way
+    rapidocr's decoding reads them; and a worker reading lines of ever new
+    widths does not keep growing (OpenVINO's and oneDNN's per-shape caches
+    left at their defaults grew ~7 MB a width)."""
+    path = str(ocr_engine.model_files()["rec"])
+    rec = ocr_shapes._Rec(path, 1)
     assert os.environ.get("ONEDNN_PRIMITIVE_CACHE_CAPACITY")  # set before the first model was compiled
     rng = np.random.default_rng(1)
     crops = rng.random((3, 3, 48, 400), dtype=np.float32)
     out = rec(crops)
-    request = rec.model.create_infer_request()
+    core = ocr_shapes._core(1)
+    request = core.compile_model(core.read_model(path), "CPU").create_infer_request()
+    full = np.asarray(out)
+    assert len(out) == 3 and full.shape == out.shape == (3, 400 // 8, 18710)  # a step every 8 px
     for i in range(3):
         request.infer([crops[i : i + 1]])
         plain = request.get_output_tensor().data[0]
-        assert np.array_equal(out[i].argmax(axis=1), plain.argmax(axis=1))
-        assert np.array_equal(out[i].max(axis=1), plain.max(axis=1))
+        assert np.array_equal(out.argmax(axis=2)[i], plain.argmax(axis=1))
+        assert np.array_equal(out.max(axis=2)[i], plain.max(axis=1))
+        assert np.array_equal(full[i].argmax(axis=1), plain.argmax(axis=1))
     widths = [320 + 24 * i for i in range(50)]
     rng.shuffle(widths)
     for w in widths[:10]:

@@ -1,4 +1,4 @@
-"""Bounded memory for OCR on the OpenVINO runtime.
+"""Bounded memory, and none of the work rapidocr's numpy would waste, for OCR on OpenVINO.
 
 OpenVINO's CPU plugin keeps, for every input shape a model has met, compiled
 kernels and executor state in its runtime cache (CPU_RUNTIME_CACHE_CAPACITY,
@@ -10,19 +10,24 @@ any width from 320 px. Measured with rapidocr 3.10's recogniser, one thread:
 after 30 files). So the OpenVINO sessions rapidocr made for detection and
 recognition are replaced by these, on the same model files:
 
-- detection: the page tensor padded (edge pixels repeated) to the next
-  multiple of DET_STEP on both sides, on a model compiled for that static
-  shape (OpenVINO then plans buffer reuse: ~105 MB at 1600 x 1120 px where
-  the dynamic model takes ~320 MB), at most DET_KEEP sizes kept compiled;
-  the probability map is cut back to the page's own size. Padding does not
-  change the text read;
+- detection: the page padded (edge pixels repeated) to the next multiple
+  of DET_STEP on both sides, on a model compiled for that static shape
+  (OpenVINO then plans buffer reuse: ~105 MB at 1600 x 1120 px where the
+  dynamic model takes ~320 MB), at most DET_KEEP sizes kept compiled; the
+  probability map is cut back to the page's own size. Padding does not
+  change the text read. rapidocr's resized page is taken as bytes and
+  written into the model's input through a table of rapidocr's own
+  normalisation of the 256 byte values (rapidocr normalises in float64
+  numpy: 0.1-0.3 s a page and ~170 MB of fresh memory, zeroed by the
+  system in huge pages);
 - recognition: each crop of rapidocr's batches at the batch's width, as
   rapidocr pads it (padding to a few fixed widths instead changed
   full-width punctuation into half-width, ~0.7 % of the characters), one
   crop at a time, on a model compiled with CPU_RUNTIME_CACHE_CAPACITY=0;
-  the probabilities rapidocr's CTC decoding reads (each step's best class)
-  are handed back in an array whose other entries are pages the system
-  never hands out (numpy would ask for huge pages and zero 75 MB a batch);
+  each time step's best class and its probability, all rapidocr's CTC
+  decoding reads, are picked in the graph (TopK after the softmax) and
+  handed back as `BestClasses` (the 18,710 probabilities of each step
+  never reach numpy: numpy's argmax over them took 0.1 s a page);
 - oneDNN, under OpenVINO, keeps the kernels it compiled for every shape in a
   process-wide cache of 1,024 by default: ~250 MB for recognition alone
   over 60 line widths. `prepare()` bounds it to KERNEL_CACHE kernels
@@ -47,7 +52,6 @@ Nothing here changes ONNX Runtime's sessions (its memory does not grow).
 from __future__ import annotations
 
 import math
-import mmap
 import os
 
 import numpy as np
@@ -85,15 +89,18 @@ class _StaticDet:
     """rapidocr's detection model compiled for each padded page size it
     meets, as a static shape (OpenVINO then plans buffer reuse: ~105 MB at
     1600 x 1120 px instead of ~320 MB for the dynamic model), at most
-    DET_KEEP sizes kept, buffers handed back after each page."""
+    DET_KEEP sizes kept, buffers handed back after each page. It takes the
+    resized page as bytes (`_DetResize`) and writes it into the model's input
+    normalised through `levels`, rapidocr's own normalisation of each byte
+    value per channel: the same numbers rapidocr's numpy would give."""
 
-    def __init__(self, path: str, threads: int):
-        self.core, self.path = _core(threads), path
+    def __init__(self, path: str, threads: int, levels: np.ndarray):
+        self.core, self.path, self.levels = _core(threads), path, levels
         self.compiled: dict[tuple[int, ...], tuple] = {}
 
     def __call__(self, page: np.ndarray) -> np.ndarray:
-        h, w = page.shape[2:]
-        shape = (*page.shape[:2], det_side(h), det_side(w))
+        n, h, w, channels = page.shape
+        shape = (n, channels, det_side(h), det_side(w))
         if shape not in self.compiled:
             if len(self.compiled) >= DET_KEEP:
                 self.compiled.pop(next(iter(self.compiled)))  # the least recently used size
@@ -103,8 +110,9 @@ class _StaticDet:
             self.compiled[shape] = (model, model.create_infer_request())
         model, request = self.compiled[shape] = self.compiled.pop(shape)  # now the most recent
         tensor = request.get_input_tensor().data
-        tensor[..., :h, :w] = page
-        tensor[..., h:, :w] = page[..., h - 1 :, :]
+        for c in range(channels):
+            np.take(self.levels[:, c], page[..., c], out=tensor[:, c, :h, :w], mode="clip")
+        tensor[..., h:, :w] = tensor[..., h - 1 : h, :w]
         tensor[..., w:] = tensor[..., w - 1 : w]
         request.infer()
         out = np.array(request.get_output_tensor().data[..., :h, :w])  # a copy: the tensor is OpenVINO's
@@ -112,49 +120,97 @@ class _StaticDet:
         return out
 
 
+class _DetResize:
+    """rapidocr's detection preprocessing without its normalisation: the
+    page resized by rapidocr's own rules and handed on as bytes (normalised
+    in numpy, in float64, a 1600 px page took 0.1-0.3 s and ~170 MB of fresh
+    memory); `levels()` is that normalisation of the 256 byte values, which
+    `_StaticDet` applies as it writes the page into the model's input."""
+
+    def __init__(self, det):
+        self.pre = type(det).get_preprocess(det)  # rapidocr's own, for its resize and normalisation
+
+    def __call__(self, img: np.ndarray) -> np.ndarray | None:
+        resized = self.pre.resize(img)
+        return None if resized is None else resized[np.newaxis]
+
+    def levels(self) -> np.ndarray:
+        """(256, channels): rapidocr's normalised value of each byte value."""
+        values = np.repeat(np.arange(256, dtype=np.uint8)[:, None], len(self.pre.mean), axis=1)
+        return np.ascontiguousarray(self.pre.normalize(values[None])[0], dtype=np.float32)
+
+
 class _Rec:
     """rapidocr's recognition model compiled without OpenVINO's per-shape
-    cache, its buffers handed back after each batch."""
+    cache, with each time step's most likely class and its probability
+    picked in the graph (a TopK node after the model's softmax), its buffers
+    handed back after each batch."""
 
     def __init__(self, path: str, threads: int):
+        import openvino
+        import openvino.opset13 as ops
+
         core = _core(threads)
-        self.model = core.compile_model(core.read_model(path), "CPU")
+        graph = core.read_model(path)
+        probs = graph.get_results()[0].input_value(0)  # the softmax's output
+        best = ops.topk(probs, k=1, axis=2, mode="max", sort="value", stable=True)  # ties: the lowest index, as numpy's
+        self.classes = probs.get_partial_shape()[2].get_length()
+        graph = openvino.Model([best.output(0), best.output(1)], graph.get_parameters(), "rec-best")
+        self.model = core.compile_model(graph, "CPU")
         self.request = self.model.create_infer_request()
 
-    def __call__(self, crops: np.ndarray) -> np.ndarray:
-        """The batch's class probabilities, read one crop at a time (the
-        buffers of one crop, not six; as fast on one thread), as rapidocr's
-        CTC decoding reads them: it only takes each time step's most likely
-        class and its probability, so only those are written into the
-        (crops, steps, classes) array it gets back."""
-        best = []
+    def __call__(self, crops: np.ndarray) -> BestClasses:
+        """The batch's best classes, read one crop at a time (the buffers of
+        one crop, not six; as fast on one thread)."""
+        prob, index = [], []
         for i in range(len(crops)):
             self.request.infer([crops[i : i + 1]])
-            pred = self.request.get_output_tensor().data
-            best.append((pred.argmax(axis=2), pred.max(axis=2)))
-        classes = pred.shape[2]
-        self.model.release_memory()  # after the last read of `pred`: it is OpenVINO's memory
-        index, prob = (np.concatenate(parts) for parts in zip(*best))
-        out = _untouched_zeros((*index.shape, classes))
-        out.reshape(-1, classes)[np.arange(index.size), index.ravel()] = prob.ravel()
-        return out
+            prob.append(self.request.get_output_tensor(0).data[..., 0].copy())
+            index.append(self.request.get_output_tensor(1).data[..., 0].astype(np.int64))
+        self.model.release_memory()
+        return BestClasses(np.concatenate(index), np.concatenate(prob), self.classes)
 
 
-def _untouched_zeros(shape: tuple[int, ...]) -> np.ndarray:
-    """A float32 array of zeros in a fresh anonymous mapping: only the pages
-    written become memory of ours (numpy's own zeros would ask for 2 MB pages,
-    zeroed whole at the first write: ~75 MB a batch, 0.18 s a page of text;
-    one mapping kept from batch to batch measured worse, +75 MB)."""
-    size = int(np.prod(shape)) * 4
-    return np.frombuffer(mmap.mmap(-1, max(size, 4)), dtype=np.float32, count=size // 4).reshape(shape)
+class BestClasses:
+    """The recogniser's output as rapidocr's CTC decoding reads it: it takes
+    each time step's most likely class (`argmax(axis=2)`) and that class's
+    probability (`max(axis=2)`) of a (crops, steps, classes) array, nothing
+    else. Those two are all the graph gives back (18,710 probabilities a
+    step never leave OpenVINO, never go through numpy); `np.asarray` makes
+    the full array, zeros but for those, for any other reader."""
+
+    def __init__(self, index: np.ndarray, prob: np.ndarray, classes: int):
+        self.index, self.prob, self.shape = index, prob, (*index.shape, classes)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def argmax(self, axis: int) -> np.ndarray:
+        if axis not in (2, -1):
+            raise ValueError("only the classes' axis is kept")
+        return self.index
+
+    def max(self, axis: int) -> np.ndarray:
+        if axis not in (2, -1):
+            raise ValueError("only the classes' axis is kept")
+        return self.prob
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        out = np.zeros(self.shape, dtype=np.float32)
+        np.put_along_axis(out, self.index[..., None], self.prob[..., None], axis=2)
+        return out if dtype is None else out.astype(dtype)
 
 
 def bound(ocr, threads: int, paths: dict) -> None:
     """Replace rapidocr engine `ocr`'s OpenVINO detection and recognition
-    sessions by the process's bounded ones (made on first use)."""
+    sessions by the process's bounded ones (made on first use), and its
+    detection preprocessing by `_DetResize` (normalisation in the graph)."""
     ocr._load_det_model()  # rapidocr loads its models on first use: load them now, to replace them
     ocr._load_rec_model()  # (its own session has already given the recogniser its character list)
-    for part, task, session in ((ocr.text_det, "det", _StaticDet), (ocr.text_rec, "rec", _Rec)):
-        if (task, threads) not in _SHARED:
-            _SHARED[(task, threads)] = session(str(paths[task]), threads)
-        part.session = _SHARED[(task, threads)]
+    resize = _DetResize(ocr.text_det)
+    ocr.text_det.get_preprocess = lambda: _DetResize(ocr.text_det)
+    if ("det", threads) not in _SHARED:
+        _SHARED[("det", threads)] = _StaticDet(str(paths["det"]), threads, resize.levels())
+    if ("rec", threads) not in _SHARED:
+        _SHARED[("rec", threads)] = _Rec(str(paths["rec"]), threads)
+    ocr.text_det.session, ocr.text_rec.session = _SHARED[("det", threads)], _SHARED[("rec", threads)]
