@@ -23,7 +23,11 @@ recognition are replaced by these, on the same model files:
 - recognition: each crop of rapidocr's batches at the batch's width, as
   rapidocr pads it (padding to a few fixed widths instead changed
   full-width punctuation into half-width, ~0.7 % of the characters), one
-  crop at a time, on a model compiled with CPU_RUNTIME_CACHE_CAPACITY=0;
+  crop at a time, on a model whose runtime cache keeps one shape
+  (CPU_RUNTIME_CACHE_CAPACITY=1: the crops of a batch share it; with 0, each
+  crop prepared the model anew, ~4 ms), its buffers kept from batch to batch
+  (at the widest line's size: handed back after each batch, they were
+  allocated and zeroed again, ~0.05 s a page);
   each time step's best class and its probability, all rapidocr's CTC
   decoding reads, are picked in the graph (TopK after the softmax) and
   handed back as `BestClasses` (the 18,710 probabilities of each step
@@ -42,8 +46,8 @@ recognition are replaced by these, on the same model files:
 - inference threads are not pinned to cores (ENABLE_CPU_PINNING off):
   OpenVINO pins a one-thread inference to the first core, so two workers
   shared one core (1.9 s a photo each instead of 1.1 s);
-- both hand their buffers back after each call (`release_memory`), and the
-  two rapidocr engines of a process that detect at different sizes
+- detection hands its buffers back after each page (`release_memory`), and
+  the two rapidocr engines of a process that detect at different sizes
   ("capped" and "full") share them.
 
 Nothing here changes ONNX Runtime's sessions (its memory does not grow).
@@ -59,7 +63,7 @@ import numpy as np
 DET_STEP = 160  # detection sides: multiples of this (rapidocr's own are multiples of 32)
 DET_KEEP = 1  # detection sizes kept compiled at once
 KERNEL_CACHE = 64  # oneDNN kernels kept (its default: 1,024)
-SHAPES_TAG = f"det{DET_STEP}|rec1-nocache"  # for the OCR cache's key (what changes the text read)
+SHAPES_TAG = f"det{DET_STEP}|rec1-keep1"  # for the OCR cache's key (what changes the text read)
 
 _SHARED: dict[tuple[str, int], object] = {}  # (task, threads) -> session
 
@@ -75,12 +79,14 @@ def prepare() -> None:
     os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", str(KERNEL_CACHE))
 
 
-def _core(threads: int):
+def _core(threads: int, shapes_kept: int = 0):
+    """An OpenVINO core whose CPU models keep `shapes_kept` input shapes'
+    executors in their runtime cache (its default: 5,000)."""
     prepare()
     import openvino
 
     core = openvino.Core()
-    core.set_property("CPU", {"CPU_RUNTIME_CACHE_CAPACITY": "0", "ENABLE_CPU_PINNING": "NO",
+    core.set_property("CPU", {"CPU_RUNTIME_CACHE_CAPACITY": str(shapes_kept), "ENABLE_CPU_PINNING": "NO",
                               **({"INFERENCE_NUM_THREADS": str(threads)} if threads > 0 else {})})
     return core
 
@@ -141,16 +147,16 @@ class _DetResize:
 
 
 class _Rec:
-    """rapidocr's recognition model compiled without OpenVINO's per-shape
-    cache, with each time step's most likely class and its probability
-    picked in the graph (a TopK node after the model's softmax), its buffers
-    handed back after each batch."""
+    """rapidocr's recognition model compiled with OpenVINO's per-shape cache
+    held to one shape, with each time step's most likely class and its
+    probability picked in the graph (a TopK node after the model's softmax);
+    its buffers stay at the widest line's size."""
 
     def __init__(self, path: str, threads: int):
         import openvino
         import openvino.opset13 as ops
 
-        core = _core(threads)
+        core = _core(threads, shapes_kept=1)
         graph = core.read_model(path)
         probs = graph.get_results()[0].input_value(0)  # the softmax's output
         best = ops.topk(probs, k=1, axis=2, mode="max", sort="value", stable=True)  # ties: the lowest index, as numpy's
@@ -167,7 +173,6 @@ class _Rec:
             self.request.infer([crops[i : i + 1]])
             prob.append(self.request.get_output_tensor(0).data[..., 0].copy())
             index.append(self.request.get_output_tensor(1).data[..., 0].astype(np.int64))
-        self.model.release_memory()
         return BestClasses(np.concatenate(index), np.concatenate(prob), self.classes)
 
 
