@@ -202,39 +202,46 @@ def fill_inbox(inbox: Path, files: list[Path], count: int) -> None:
 class TreeMemory:
     """Peak of the summed resident memory of a process and all its
     descendants (the pool workers, LibreOffice), sampled every 0.1 s; and
-    `worker_peak`, the peak of any one Python process below it (a pool worker)."""
+    `worker_peak`, the peak of any one Python process below it (a pool worker).
+    Only the tree is read (each process's `task/*/children`), not all of
+    /proc: the sampler shares the machine with the run it measures."""
 
     def __init__(self, pid: int) -> None:
         import threading
 
         self.pid, self.peak, self.worker_peak = pid, 0, 0
-        self._python: set[int] = set()
+        self._python: dict[int, bool] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
 
-    def _sample(self) -> None:
-        while not self._stop.wait(0.1):
-            children: dict[int, list[int]] = {}
-            rss: dict[int, int] = {}
-            for d in Path("/proc").iterdir():
-                if not d.name.isdigit():
-                    continue
+    def _tree(self) -> list[int]:
+        """The process and its descendants now."""
+        out, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            for children in Path(f"/proc/{pid}/task").glob("*/children"):
                 try:
-                    fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
-                    children.setdefault(int(fields[1]), []).append(int(d.name))
-                    rss[int(d.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-                    if (d / "comm").read_text().startswith("python"):
-                        self._python.add(int(d.name))
+                    todo += [int(c) for c in children.read_text().split()]
+                except (OSError, ValueError):
+                    continue
+        return out
+
+    def _sample(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while not self._stop.wait(0.1):
+            total = 0
+            for pid in self._tree():
+                try:
+                    rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+                    if pid not in self._python:
+                        self._python[pid] = Path(f"/proc/{pid}/comm").read_text().startswith("python")
                 except (OSError, IndexError, ValueError):
                     continue
-            total, todo = 0, [self.pid]
-            while todo:
-                pid = todo.pop()
-                total += rss.get(pid, 0)
-                if pid != self.pid and pid in self._python:
-                    self.worker_peak = max(self.worker_peak, rss.get(pid, 0))
-                todo += children.get(pid, [])
+                total += rss
+                if pid != self.pid and self._python[pid]:
+                    self.worker_peak = max(self.worker_peak, rss)
             self.peak = max(self.peak, total)
 
     def stop(self) -> int:
