@@ -197,6 +197,8 @@ def test_both_runtimes_read_the_same_page(monkeypatch):
     assert 0 < len(det.compiled) <= ocr_shapes.DET_KEEP
     assert all(side % ocr_shapes.DET_STEP == 0 for shape in det.compiled for side in shape[2:])
     assert {type(e.text_rec.session).__name__ for e in made} == {"_Rec"}
+    # the page goes to detection as bytes, normalised through rapidocr's own table
+    assert {type(e.text_det.get_preprocess()).__name__ for e in made} == {"_DetResize"}
 
 
 def test_detection_sizes_are_few():

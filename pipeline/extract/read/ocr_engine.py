@@ -1,5 +1,7 @@
-"""rapidocr, reached only through its public API: `RapidOCR(params=...)`,
-called on one image with use_det / use_cls / use_rec.
+"""rapidocr, reached through its public API: `RapidOCR(params=...)`,
+called on one image with use_det / use_cls / use_rec; on OpenVINO,
+`ocr_shapes.bound` also replaces three attributes of the engine it makes
+(detection and recognition sessions, detection preprocessing; see there).
 
 Engines are made once per process, job and thread count, on first use (never
 at import). A job is one fixed configuration:
