@@ -99,6 +99,7 @@ def write_receipt_docx(rec: FiledRecord, number: Optional[str], out: Path) -> Pa
     from docx.shared import Pt
 
     document = docx.Document()
+    _drop_table_styles(document)
     style = document.styles["Normal"]
     style.font.name, style.font.size = "SimSun", Pt(12)
     style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
@@ -117,3 +118,16 @@ def write_receipt_docx(rec: FiledRecord, number: Optional[str], out: Path) -> Pa
     with atomic_path(out) as tmp:
         document.save(str(tmp))
     return out
+
+
+def _drop_table_styles(document) -> None:
+    """python-docx's default template defines 100 table styles (350 KB of
+    styles.xml); a receipt has no table, and LibreOffice reads every style of
+    every document it converts: without them 40 receipts convert in 3.3 s
+    instead of 4.7 s. The default table style stays."""
+    from docx.oxml.ns import qn
+
+    styles = document.styles.element
+    for style in styles.findall(qn("w:style")):
+        if style.get(qn("w:type")) == "table" and style.get(qn("w:default")) not in ("1", "true"):
+            styles.remove(style)
