@@ -24,6 +24,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from pipeline.generate.receipt import drop_unused_table_styles
+
 HERE = Path(__file__).resolve().parent
 LATIN = "Times New Roman"
 SONG, FANG, HEI = "宋体", "仿宋", "黑体"
@@ -345,7 +347,9 @@ def main(out_dir: Path = HERE) -> list[Path]:
     written = []
     for name, build in BUILDERS.items():
         path = out_dir / name
-        build().save(str(path))
+        doc = build()
+        drop_unused_table_styles(doc)
+        doc.save(str(path))
         written.append(path)
     return written
 

@@ -99,7 +99,7 @@ def write_receipt_docx(rec: FiledRecord, number: Optional[str], out: Path) -> Pa
     from docx.shared import Pt
 
     document = docx.Document()
-    _drop_table_styles(document)
+    drop_unused_table_styles(document)
     style = document.styles["Normal"]
     style.font.name, style.font.size = "SimSun", Pt(12)
     style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
@@ -120,14 +120,23 @@ def write_receipt_docx(rec: FiledRecord, number: Optional[str], out: Path) -> Pa
     return out
 
 
-def _drop_table_styles(document) -> None:
-    """python-docx's default template defines 100 table styles (350 KB of
-    styles.xml); a receipt has no table, and LibreOffice reads every style of
-    every document it converts: without them 40 receipts convert in 3.3 s
-    instead of 4.7 s. The default table style stays."""
+def drop_unused_table_styles(doc) -> None:
+    """python-docx's default template defines 100 table styles; LibreOffice
+    reads every style of every document it converts (a receipt without them
+    converted in ~0.06 s instead of ~0.1 s). Kept: the default table style and
+    those the document's tables use, with what they are based on."""
     from docx.oxml.ns import qn
 
-    styles = document.styles.element
-    for style in styles.findall(qn("w:style")):
-        if style.get(qn("w:type")) == "table" and style.get(qn("w:default")) not in ("1", "true"):
-            styles.remove(style)
+    styles = doc.styles.element
+    by_id = {st.get(qn("w:styleId")): st for st in styles.findall(qn("w:style"))}
+    todo = [el.get(qn("w:val")) for el in doc.element.body.iter(qn("w:tblStyle"))]
+    keep = {i for i, st in by_id.items() if st.get(qn("w:default")) in ("1", "true")}
+    while todo:
+        style_id = todo.pop()
+        if style_id in by_id and style_id not in keep:
+            keep.add(style_id)
+            based = by_id[style_id].find(qn("w:basedOn"))
+            todo += [based.get(qn("w:val"))] if based is not None else []
+    for style_id, st in by_id.items():
+        if st.get(qn("w:type")) == "table" and style_id not in keep:
+            styles.remove(st)
