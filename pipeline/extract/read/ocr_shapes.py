@@ -213,7 +213,7 @@ def bound(ocr, threads: int, paths: dict) -> None:
     ocr._load_det_model()  # rapidocr loads its models on first use: load them now, to replace them
     ocr._load_rec_model()  # (its own session has already given the recogniser its character list)
     resize = _DetResize(ocr.text_det)
-    ocr.text_det.get_preprocess = lambda: _DetResize(ocr.text_det)
+    ocr.text_det.get_preprocess = lambda: resize  # rapidocr makes one a page, with limits that never change
     if ("det", threads) not in _SHARED:
         _SHARED[("det", threads)] = _StaticDet(str(paths["det"]), threads, resize.levels())
     if ("rec", threads) not in _SHARED:
