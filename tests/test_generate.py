@@ -28,7 +28,7 @@ from pipeline.generate.forms import (
 )
 from pipeline.generate.pages import keep_signatures
 from pipeline.generate.pdf import PdfConverter, bundle
-from pipeline.generate.receipt import write_receipt_docx
+from pipeline.generate.receipt import ReceiptWriter, write_receipt_docx
 from pipeline.models import CommitmentFields, FiledRecord, ReportLetterFields, WorkReportRow
 from pipeline.pdfa import pdfa_problems
 from pipeline.periods import half_year
@@ -326,6 +326,36 @@ def test_documents_leave_out_the_table_styles_libreoffice_would_read(out, form):
         assert not doc.tables
         text = "\n".join(p.text for p in doc.paragraphs)
         assert "回执编号：武应急回〔2021〕0001号" in text and "材料齐全，无需更正。" in text
+
+
+def test_one_writer_gives_each_receipt_its_own_text_only(tmp_path):
+    """A batch writes all its receipts with one writer (the template opened
+    once): each receipt holds its own filing's lines and nothing of the one
+    written before it, part for part the same as a receipt written alone."""
+    import zipfile
+
+    def filing(source: str, status: str, issues: list) -> FiledRecord:
+        return FiledRecord(source=source, sha256=source[0] * 64, kind="report_letter", fields=LETTER, issues=issues,
+                           status=status, received_on=date(2021, 3, 1))
+
+    from pipeline.models import Issue
+
+    late = Issue(code="LATE_FILING", severity="error", message="合同签订后超过7个工作日才报送。", field="signed_on")
+    first, second = filing("a报告函.pdf", "needs_review", [late]), filing("b报告函.pdf", "accepted", [])
+    writer = ReceiptWriter()
+    writer.write(first, "武应急回〔2021〕0001号", tmp_path / "first.docx")
+    writer.write(second, "武应急回〔2021〕0002号", tmp_path / "second.docx")
+    alone = write_receipt_docx(second, "武应急回〔2021〕0002号", tmp_path / "alone.docx")
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "second.docx")).paragraphs)
+    assert "文件：b报告函.pdf" in text and "材料齐全，无需更正。" in text
+    assert "a报告函.pdf" not in text and "0001号" not in text and "7个工作日" not in text
+    assert "7个工作日" in "\n".join(p.text for p in docx.Document(str(tmp_path / "first.docx")).paragraphs)
+
+    def parts(path: Path) -> dict[str, bytes]:
+        with zipfile.ZipFile(path) as z:
+            return {name: z.read(name) for name in z.namelist()}
+
+    assert parts(tmp_path / "second.docx") == parts(alone)
 
 
 @needs_lo

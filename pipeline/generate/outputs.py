@@ -37,7 +37,7 @@ from .forms import (
     report_letter_context,
     work_report_context,
 )
-from .receipt import receipt_text, write_receipt_docx
+from .receipt import ReceiptWriter, receipt_text
 
 log = logging.getLogger("pipeline")
 AgencyRecords = tuple[Agency, list[FiledRecord]]
@@ -81,7 +81,9 @@ def regenerate(settings: Settings, agencies: list[AgencyRecords],
                receipts: list[Receipt]) -> list[Path]:
     """Render the given agencies' documents and receipts, and convert them
     to PDF. The agencies are taken in as many groups as there are workers:
-    while one group's PDFs are being made by LibreOffice, the next renders."""
+    while one group's PDFs are being made by LibreOffice, the next renders.
+    The work reports' pages are checked and their bundles made while
+    LibreOffice is still making the receipts' PDFs."""
     from .pages import keep_signatures
     from .pdf import PdfConverter
 
@@ -93,7 +95,7 @@ def regenerate(settings: Settings, agencies: list[AgencyRecords],
     with PdfConverter(processes=settings.workers) as converter:
         pdf_ok = bool(ordered or receipts) and converter.is_available()
         groups = [ordered[i::settings.workers] for i in range(settings.workers)] if pdf_ok else [ordered]
-        pending = []
+        documents = []
         for group in groups:
             mine: list[Path] = []
             for agency, records in group:
@@ -104,17 +106,18 @@ def regenerate(settings: Settings, agencies: list[AgencyRecords],
                     bundles.append((report, scans))
             written += mine
             if pdf_ok:
-                pending.append(converter.submit(_to_convert(mine, bundles, cache)))
+                documents.append(converter.submit(_to_convert(mine, bundles, cache)))
         index.save()
-        words = [write_receipt(settings.outbox, owner, record, number) for owner, record, number in receipts]
-        if pdf_ok and words:
-            pending += converter.submit_split({p: p.parent for p in words if not _pdf_fresh(p)})
-        for future in pending:
+        writer = ReceiptWriter() if receipts else None
+        words = [write_receipt(settings.outbox, owner, record, number, writer) for owner, record, number in receipts]
+        pending = converter.submit_split({p: p.parent for p in words if not _pdf_fresh(p)}) if pdf_ok and words else []
+        for future in documents:
             future.result()
         if pdf_ok:  # LibreOffice can leave a long report's signatures alone on its last page
             keep_signatures([report for report, _ in bundles], converter.convert)
-    if pdf_ok:
-        _bundles(bundles, cache)
+            _bundles(bundles, cache)
+        for future in pending:
+            future.result()
     return written
 
 
@@ -214,15 +217,17 @@ def _work_reports(agency: Agency, records: list[FiledRecord], folder: Path,
     return out
 
 
-def write_receipt(outbox: Path, agency: Optional[Agency], record: FiledRecord, number: Optional[str] = None) -> Path:
+def write_receipt(outbox: Path, agency: Optional[Agency], record: FiledRecord, number: Optional[str] = None,
+                  writer: Optional[ReceiptWriter] = None) -> Path:
     """The receipt of one filing, in its agency's folder: text and Word
-    (the Word document remade only when the text changed); the Word path."""
+    (the Word document remade only when the text changed); the Word path.
+    A batch passes one `writer` for all its receipts."""
     target = agency_folder(outbox, agency) / "回执" / safe_name(f"{record.received_on.isoformat()}-{record.source}.txt")
     text = receipt_text(record, number)
     word = target.with_suffix(".docx")
     old = target.read_text(encoding="utf-8") if target.is_file() else None
     if old != text or not word.is_file():
-        write_receipt_docx(record, number, word)
+        (writer or ReceiptWriter()).write(record, number, word)
         write_atomic(target, text)
     return word
 

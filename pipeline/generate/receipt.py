@@ -92,32 +92,58 @@ def _summary(rec: FiledRecord) -> list[str]:
 
 
 def write_receipt_docx(rec: FiledRecord, number: Optional[str], out: Path) -> Path:
-    """The receipt as a formal Word document: title, number, sections, the stamp block."""
-    import docx
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
+    """The receipt as a formal Word document (see `ReceiptWriter`)."""
+    return ReceiptWriter().write(rec, number, out)
 
-    document = docx.Document()
-    drop_unused_table_styles(document)
-    style = document.styles["Normal"]
-    style.font.name, style.font.size = "SimSun", Pt(12)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-    title = document.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run(f"{BUREAU}\n{TITLE}")
-    run.bold, run.font.size = True, Pt(16)
-    for heading, body in receipt_sections(rec, number):
-        if heading:
-            document.add_paragraph().add_run(heading).bold = True
-        for line in body:
-            document.add_paragraph(line)
-    day = rec.corrections[-1].at.date() if rec.corrections else rec.received_on  # the day of the result
-    for text in ("", f"{BUREAU}（盖章）", f"{day.year}年{day.month}月{day.day}日"):
-        document.add_paragraph(text).alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    with atomic_path(out) as tmp:
-        document.save(str(tmp))
-    return out
+
+class ReceiptWriter:
+    """Writes receipts as formal Word documents: title, number, sections,
+    the stamp block. One writer prepares python-docx's default document once
+    (its table styles dropped, the body font set) and gives each receipt a
+    new body on it: opening the template again for each of a batch's 200
+    receipts took a third of the time of writing them."""
+
+    def __init__(self) -> None:
+        import docx
+        from docx.oxml.ns import qn
+        from docx.shared import Pt
+
+        self.document = docx.Document()
+        drop_unused_table_styles(self.document)
+        style = self.document.styles["Normal"]
+        style.font.name, style.font.size = "SimSun", Pt(12)
+        style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+
+    def write(self, rec: FiledRecord, number: Optional[str], out: Path) -> Path:
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.shared import Pt
+
+        document = self._cleared()
+        title = document.add_paragraph()
+        title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = title.add_run(f"{BUREAU}\n{TITLE}")
+        run.bold, run.font.size = True, Pt(16)
+        for heading, body in receipt_sections(rec, number):
+            if heading:
+                document.add_paragraph().add_run(heading).bold = True
+            for line in body:
+                document.add_paragraph(line)
+        day = rec.corrections[-1].at.date() if rec.corrections else rec.received_on  # the day of the result
+        for text in ("", f"{BUREAU}（盖章）", f"{day.year}年{day.month}月{day.day}日"):
+            document.add_paragraph(text).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        with atomic_path(out) as tmp:
+            document.save(str(tmp))
+        return out
+
+    def _cleared(self):
+        """The document with an empty body (the default template's body holds
+        only its section properties; the last receipt's paragraphs go)."""
+        from docx.oxml.ns import qn
+
+        body = self.document.element.body
+        for child in [c for c in body if c.tag != qn("w:sectPr")]:
+            body.remove(child)
+        return self.document
 
 
 def drop_unused_table_styles(doc) -> None:
