@@ -80,10 +80,10 @@ class OutputIndex:
 def regenerate(settings: Settings, agencies: list[AgencyRecords],
                receipts: list[Receipt]) -> list[Path]:
     """Render the given agencies' documents and receipts, and convert them
-    to PDF. The agencies are taken in as many groups as there are workers:
-    while one group's PDFs are being made by LibreOffice, the next renders.
-    The work reports' pages are checked and their bundles made while
-    LibreOffice is still making the receipts' PDFs."""
+    to PDF, each list split evenly between as many LibreOffice runs as
+    there are workers: the documents' PDFs are made while the receipts
+    render, and the work reports' pages are checked and their bundles made
+    while the receipts' PDFs are made."""
     from .pages import keep_signatures
     from .pdf import PdfConverter
 
@@ -91,26 +91,19 @@ def regenerate(settings: Settings, agencies: list[AgencyRecords],
     bundles: list[tuple[Path, list[Path]]] = []
     index = OutputIndex(settings.state / "outputs.json", settings.forms)
     cache = settings.state / "pdf"
-    ordered = sorted(agencies, key=lambda item: item[0].key)
     with PdfConverter(processes=settings.workers) as converter:
-        pdf_ok = bool(ordered or receipts) and converter.is_available()
-        groups = [ordered[i::settings.workers] for i in range(settings.workers)] if pdf_ok else [ordered]
-        documents = []
-        for group in groups:
-            mine: list[Path] = []
-            for agency, records in group:
-                folder = agency_folder(settings.outbox, agency)
-                mine += _forms(records, folder, index)
-                for report, scans in _work_reports(agency, records, folder, index):
-                    mine.append(report)
-                    bundles.append((report, scans))
-            written += mine
-            if pdf_ok:
-                documents.append(converter.submit(_to_convert(mine, bundles, cache)))
+        pdf_ok = bool(agencies or receipts) and converter.is_available()
+        for agency, records in sorted(agencies, key=lambda item: item[0].key):
+            folder = agency_folder(settings.outbox, agency)
+            written += _forms(records, folder, index)
+            for report, scans in _work_reports(agency, records, folder, index):
+                written.append(report)
+                bundles.append((report, scans))
         index.save()
+        documents = converter.submit_split(_to_convert(written, bundles, cache)) if pdf_ok else []
         writer = ReceiptWriter() if receipts else None
         words = [write_receipt(settings.outbox, owner, record, number, writer) for owner, record, number in receipts]
-        pending = converter.submit_split({p: p.parent for p in words if not _pdf_fresh(p)}) if pdf_ok and words else []
+        pending = converter.submit_split({p: p.parent for p in words if not _pdf_fresh(p)}) if pdf_ok else []
         for future in documents:
             future.result()
         if pdf_ok:  # LibreOffice can leave a long report's signatures alone on its last page
