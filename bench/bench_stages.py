@@ -252,7 +252,12 @@ class TreeMemory:
 
 def run_measured(*args: str, env: dict | None = None, workers: bool = False):
     """Seconds and peak memory (bytes, whole process tree) of a CLI run; with
-    `workers`, also the peak of any one pool worker."""
+    `workers`, also the peak of any one pool worker and the CPU seconds of
+    the whole tree (every process of it reaped by its parent: pool workers,
+    LibreOffice)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "pipeline"), *args], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
@@ -260,7 +265,9 @@ def run_measured(*args: str, env: dict | None = None, workers: bool = False):
     if proc.wait() != 0:
         raise SystemExit(f"pipeline {' '.join(args)} failed")
     seconds, peak = time.perf_counter() - t0, memory.stop()
-    return (seconds, peak, memory.worker_peak) if workers else (seconds, peak)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return (seconds, peak, memory.worker_peak, cpu) if workers else (seconds, peak)
 
 
 RECORDED_2_WORKERS = 89.6  # README: 200 filings, 2 workers, ONNX Runtime, before issue 17
@@ -282,20 +289,24 @@ def batch_stage(files: list[Path], batch: int, runs: int, configs: list[str]) ->
     times: dict[str, list[float]] = {name: [] for name in configs}
     loads: dict[str, list[float]] = {name: [] for name in configs}
     worker_peak: dict[str, int] = dict.fromkeys(configs, 0)
+    cpu: dict[str, list[float]] = {name: [] for name in configs}
     for _ in range(runs):
         for name in configs:
             with tempfile.TemporaryDirectory() as tmp:
                 fill_inbox(Path(tmp) / "inbox", files, batch)
-                t, _peak, worker = run_measured("process", "--inbox", str(Path(tmp) / "inbox"), "--outbox",
-                                                str(Path(tmp) / "out"), "--state", str(Path(tmp) / "state"),
-                                                env={**BATCH_CONFIGS[name], "PIPELINE_STABLE_SECONDS": "0"}, workers=True)
+                t, _peak, worker, seconds = run_measured(
+                    "process", "--inbox", str(Path(tmp) / "inbox"), "--outbox", str(Path(tmp) / "out"), "--state",
+                    str(Path(tmp) / "state"), env={**BATCH_CONFIGS[name], "PIPELINE_STABLE_SECONDS": "0"}, workers=True)
                 times[name].append(t)
                 loads[name].append(os.getloadavg()[0])
                 worker_peak[name] = max(worker_peak[name], worker)
+                cpu[name].append(seconds)
     median = {name: statistics.median(ts) for name, ts in times.items()}
     for name, t in median.items():
         print(f"{name:36} {t:7.1f} s ({batch / t:.1f} files/s)  runs: {', '.join(f'{x:.1f}' for x in times[name])}  "
               f"load {', '.join(f'{x:.1f}' for x in loads[name])}  peak per worker {worker_peak[name] / 2**20:.0f} MB")
+        work = statistics.median(cpu[name])
+        print(f"{'':36} CPU of the process tree {work:.1f} s (median): {work / t:.2f} cores busy on average")
     if "2 workers" in median:
         print(f"2 workers vs the {RECORDED_2_WORKERS} s recorded before issue 17 (ONNX Runtime): "
               f"{RECORDED_2_WORKERS / median['2 workers']:.2f}x faster (target >= 2)")
