@@ -24,7 +24,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from pipeline.generate.receipt import drop_unused_table_styles
+from pipeline.generate.docx_styles import drop_unused_table_styles
 
 HERE = Path(__file__).resolve().parent
 LATIN = "Times New Roman"
