@@ -102,7 +102,8 @@ class ReceiptWriter:
     the stamp block. One writer prepares python-docx's default document once
     (its table styles dropped, the body font set) and gives each receipt a
     new body on it: opening the template again for each of a batch's 200
-    receipts took a third of the time of writing them."""
+    receipts took a third of the time of writing them. A writer holds one
+    document: use it from one thread (each batch's output thread makes its own)."""
 
     def __init__(self) -> None:
         import docx
