@@ -119,11 +119,12 @@ class _StaticDet:
             self.compiled[shape] = (model, model.create_infer_request())
         model, request = self.compiled[shape] = self.compiled.pop(shape)  # now the most recent
         tensor = request.get_input_tensor().data
-        for c, plane in enumerate(cv2.split(page[0])):  # OpenCV's table lookup: a third of numpy's take
-            view = tensor[0, c, :h, :w]
-            written = cv2.LUT(plane, self.luts[c], dst=view)
-            if not np.shares_memory(written, view):  # (OpenCV writes into the view; were it ever to copy)
-                view[...] = written
+        for i in range(n):  # (rapidocr gives one page at a time)
+            for c, plane in enumerate(cv2.split(page[i])):  # OpenCV's table lookup: a third of numpy's take
+                view = tensor[i, c, :h, :w]
+                written = cv2.LUT(plane, self.luts[c], dst=view)
+                if not np.shares_memory(written, view):  # (OpenCV writes into the view; were it ever to copy)
+                    view[...] = written
         tensor[..., h:, :w] = tensor[..., h - 1 : h, :w]
         tensor[..., w:] = tensor[..., w - 1 : w]
         request.infer()
