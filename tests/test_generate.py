@@ -29,7 +29,7 @@ from pipeline.generate.forms import (
 from pipeline.generate.pages import keep_signatures
 from pipeline.generate.pdf import PdfConverter, bundle
 from pipeline.generate.receipt import ReceiptWriter, write_receipt_docx
-from pipeline.models import CommitmentFields, FiledRecord, ReportLetterFields, WorkReportRow
+from pipeline.models import CommitmentFields, FiledRecord, Issue, ReportLetterFields, WorkReportRow
 from pipeline.pdfa import pdfa_problems
 from pipeline.periods import half_year
 
@@ -337,8 +337,6 @@ def test_one_writer_gives_each_receipt_its_own_text_only(tmp_path):
     def filing(source: str, status: str, issues: list) -> FiledRecord:
         return FiledRecord(source=source, sha256=source[0] * 64, kind="report_letter", fields=LETTER, issues=issues,
                            status=status, received_on=date(2021, 3, 1))
-
-    from pipeline.models import Issue
 
     late = Issue(code="LATE_FILING", severity="error", message="合同签订后超过7个工作日才报送。", field="signed_on")
     first, second = filing("a报告函.pdf", "needs_review", [late]), filing("b报告函.pdf", "accepted", [])
