@@ -135,6 +135,26 @@ def test_blank_fields_leave_the_form_blank(tmp_path):
     assert "☑" not in "".join(c for r in cells for c in r)
 
 
+def test_each_render_fills_its_own_values_and_the_template_as_it_is_now(tmp_path):
+    """Templates are compiled once per process: a second agency's form
+    holds its own values, none of the first's, and a template edited
+    between two batches is the one the next form is filled from."""
+    forms = tmp_path / "forms"
+    shutil.copytree(FORMS_DIR, forms, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    first = render_commitment(PROMISE, tmp_path / "first.docx", forms)
+    second = render_commitment(PROMISE.model_copy(update={"agency_name": "常州另一安全咨询有限公司", "promisor": "王建国"}),
+                               tmp_path / "second.docx", forms)
+    paras, _ = texts(second)
+    assert "承诺人（签名）：\t王建国" in paras and "机构名称（盖章）：\t常州另一安全咨询有限公司" in paras
+    assert not any(ODD in p or "陈玉兰" in p for p in paras)
+    edited = docx.Document(str(forms / "承诺书.docx"))
+    edited.add_paragraph("联系人：{{ promisor }}（修订版模板）")
+    edited.save(str(forms / "承诺书.docx"))
+    paras, _ = texts(render_commitment(PROMISE, tmp_path / "third.docx", forms))
+    assert "联系人：陈玉兰（修订版模板）" in paras
+    assert "修订版模板" not in "".join(texts(first)[0])
+
+
 def test_work_report_rows_sorted_numbered_formatted(out):
     paras, cells = texts(out["report"])
     head = next(p for p in paras if p.startswith("机构："))
@@ -354,6 +374,28 @@ def test_one_writer_gives_each_receipt_its_own_text_only(tmp_path):
             return {name: z.read(name) for name in z.namelist()}
 
     assert parts(tmp_path / "second.docx") == parts(alone)
+
+
+
+def test_receipt_package_is_what_python_docx_saves(tmp_path):
+    """The writer compresses the unchanged parts once and adds each
+    receipt's body: the package holds exactly the parts python-docx itself
+    saves for that document, byte for byte, and Word's reader opens it."""
+    import zipfile
+
+    record = FiledRecord(source="报告函.pdf", sha256="c" * 64, kind="report_letter", fields=LETTER, status="accepted",
+                         received_on=date(2021, 3, 1))
+    writer = ReceiptWriter()
+    writer.write(record, "武应急回〔2021〕0003号", tmp_path / "written.docx")
+    writer.document.save(str(tmp_path / "saved.docx"))
+
+    def parts(path: Path) -> dict[str, bytes]:
+        with zipfile.ZipFile(path) as z:
+            assert z.testzip() is None
+            return {name: z.read(name) for name in z.namelist()}
+
+    assert parts(tmp_path / "written.docx") == parts(tmp_path / "saved.docx")
+    assert "回执编号：武应急回〔2021〕0003号" in [p.text for p in docx.Document(str(tmp_path / "written.docx")).paragraphs]
 
 
 @needs_lo

@@ -8,6 +8,8 @@ agencies: the full names of the kinds and statuses (`models.KIND_NAMES` /
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 from typing import Optional
 
@@ -21,6 +23,7 @@ from .docx_styles import drop_unused_table_styles
 LAW = "《武进区安全生产技术服务机构监督管理办法》"
 BUREAU = "武进区应急管理局"
 TITLE = "安全生产技术服务机构备案材料回执"
+BODY_PART = "word/document.xml"  # the one part of a receipt's package that differs from receipt to receipt
 
 
 def _label(field: str) -> str:
@@ -102,8 +105,13 @@ class ReceiptWriter:
     the stamp block. One writer prepares python-docx's default document once
     (its table styles dropped, the body font set) and gives each receipt a
     new body on it: opening the template again for each of a batch's 200
-    receipts took a third of the time of writing them. A writer holds one
-    document: use it from one thread (each batch's output thread makes its own)."""
+    receipts took a third of the time of writing them. The parts a receipt
+    does not change (styles, settings, fonts, theme...) are compressed once
+    into `_package`; each receipt is that package with its own
+    `word/document.xml` added (python-docx's save compressed all 17 parts
+    again for every receipt: 200 receipts 1.35 s, of which 0.5 s zlib). A
+    writer holds one document: use it from one thread (each batch's output
+    thread makes its own)."""
 
     def __init__(self) -> None:
         import docx
@@ -115,6 +123,7 @@ class ReceiptWriter:
         style = self.document.styles["Normal"]
         style.font.name, style.font.size = "SimSun", Pt(12)
         style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+        self._package = _without_part(self.document, BODY_PART)
 
     def write(self, rec: FiledRecord, number: Optional[str], out: Path) -> Path:
         from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -134,7 +143,9 @@ class ReceiptWriter:
         for text in ("", f"{BUREAU}（盖章）", f"{day.year}年{day.month}月{day.day}日"):
             document.add_paragraph(text).alignment = WD_ALIGN_PARAGRAPH.RIGHT
         with atomic_path(out) as tmp:
-            document.save(str(tmp))
+            tmp.write_bytes(self._package)
+            with zipfile.ZipFile(tmp, "a", zipfile.ZIP_DEFLATED) as package:
+                package.writestr(BODY_PART, document.part.blob)
         return out
 
     def _cleared(self):
@@ -146,3 +157,14 @@ class ReceiptWriter:
         for child in [c for c in body if c.tag != qn("w:sectPr")]:
             body.remove(child)
         return self.document
+
+
+def _without_part(document, name: str) -> bytes:
+    """`document` saved by python-docx, as ZIP bytes without the part `name`."""
+    saved, kept = io.BytesIO(), io.BytesIO()
+    document.save(saved)
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(kept, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != name:
+                target.writestr(info, source.read(info))
+    return kept.getvalue()
