@@ -27,7 +27,7 @@ import io
 import logging
 import math
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from .atomic import atomic_path
 from .models import LayerPage, Word
@@ -58,7 +58,7 @@ def make_searchable(originals: Path | list[Path], layer: list[LayerPage], target
     if _is_pdf(original):
         source = io.BytesIO(original.read_bytes())
     else:
-        source = io.BytesIO(_image_pdf(files[0]) if len(files) == 1 else _images_pdf(files))
+        source = io.BytesIO(image_pdf(files[0]) if len(files) == 1 else _images_pdf(files))
     with pikepdf.open(source) as pdf:
         font = _font(pdf)
         for page in layer:
@@ -79,14 +79,17 @@ def _is_pdf(path: Path) -> bool:
         return b"%PDF" in fh.read(1024)
 
 
-def _image_pdf(path: Path) -> bytes:
+def image_pdf(path: Path, layout: Optional[Callable] = None) -> bytes:
     """The image file as a PDF, its data embedded as it is where img2pdf can
-    (JPEG, PNG, CCITT TIFF), losslessly otherwise."""
+    (JPEG, PNG, CCITT TIFF), losslessly otherwise. `layout`: img2pdf's
+    layout function, (width px, height px, dpi) -> (page width, page height,
+    image width, image height) in points; by default the image's own size."""
     import img2pdf
     from PIL import Image
 
+    sized = {"layout_fun": layout} if layout is not None else {}
     try:
-        return bytes(img2pdf.convert(str(path), rotation=img2pdf.Rotation.ifvalid))
+        return bytes(img2pdf.convert(str(path), rotation=img2pdf.Rotation.ifvalid, **sized))
     except Exception:  # alpha channel, palette TIFF, unusual modes: frames as lossless PNG
         frames = []
         with Image.open(path) as im:
@@ -98,7 +101,7 @@ def _image_pdf(path: Path) -> bytes:
                 buf = io.BytesIO()
                 frame.convert("L" if frame.mode in ("1", "L", "LA", "I", "I;16") else "RGB").save(buf, "PNG")
                 frames.append(buf.getvalue())
-        return bytes(img2pdf.convert(frames))
+        return bytes(img2pdf.convert(frames, **sized))
 
 
 def _images_pdf(paths: list[Path]) -> bytes:
@@ -106,7 +109,7 @@ def _images_pdf(paths: list[Path]) -> bytes:
     import pikepdf
 
     out = pikepdf.new()
-    singles = [pikepdf.open(io.BytesIO(_image_pdf(path))) for path in paths]
+    singles = [pikepdf.open(io.BytesIO(image_pdf(path))) for path in paths]
     try:
         for one in singles:
             out.pages.extend(one.pages)

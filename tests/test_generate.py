@@ -416,6 +416,34 @@ def test_generated_pdf_is_pdfa_2b(pdfs, form):
         assert not pdfa.check(pdf, "2b").violations
 
 
+def test_bundle_holds_a_photo_as_it_was_taken(tmp_path):
+    """A contract photographed on a phone goes into the bundle as the very
+    JPEG the agency sent (not decoded and compressed again), on a page that
+    fits A4; one taken sideways is turned upright by the page's /Rotate."""
+    import pikepdf
+    from PIL import Image
+
+    report = tmp_path / "工作报表.pdf"
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=(595, 842))
+        pdf.save(report)
+    upright, sideways = tmp_path / "合同-正.jpg", tmp_path / "合同-横.jpg"
+    Image.effect_noise((1500, 2000), 40).convert("RGB").save(upright, quality=85)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # EXIF orientation: shown turned 90° clockwise
+    Image.effect_noise((2000, 1500), 40).convert("RGB").save(sideways, quality=85, exif=exif)
+    result = bundle(report, [upright, sideways], tmp_path / "备案材料.pdf")
+    with pikepdf.open(result) as pdf:
+        assert len(pdf.pages) == 3
+        for page, photo, turn in zip(pdf.pages[1:], (upright, sideways), (0, 90)):
+            (image,) = page.Resources.XObject.values()
+            assert image.Filter == pikepdf.Name.DCTDecode and image.read_raw_bytes() == photo.read_bytes()
+            assert int(page.obj.get("/Rotate", 0)) == turn
+            w, h = float(page.mediabox[2]), float(page.mediabox[3])
+            shown = (h, w) if turn else (w, h)  # as a viewer shows it
+            assert shown[0] <= 8.27 * 72 + 1 and shown[1] <= 11.69 * 72 + 1 and shown[0] < shown[1]
+
+
 @needs_lo
 def test_bundle_says_it_is_not_pdfa(pdfs, tmp_path):
     import pikepdf

