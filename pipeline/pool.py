@@ -73,19 +73,18 @@ def _init_worker(ocr_threads: int) -> None:
     """Each worker's OCR engine gets one core (N workers use N cores: two
     single-threaded engines read ~1.25x more pages than one engine with two
     threads); Ctrl+C is for the main process, which then finishes and shuts
-    the pool."""
+    the pool. A worker imports what reading needs as it starts, so that its
+    first file does not wait for that (the OCR engine waits for the first scan)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ[OCR_THREADS_ENV] = str(ocr_threads)
-
-
-def _warm() -> None:
-    """What a worker imports before its first file (the OCR engine waits for
-    the first scan)."""
     import pipeline.extract  # noqa: F401
     import pipeline.extract.read.docx  # noqa: F401
     import pipeline.extract.read.pdf  # noqa: F401
 
-    time.sleep(0.2)  # let the next warm-up go to another worker
+
+def _started() -> None:
+    """Nothing: a job that makes the pool start one more worker (the pool
+    starts one per job while none is idle; its initializer warms it up)."""
 
 
 def crash_record(job: Job, reason: str) -> list[Record]:
@@ -174,7 +173,7 @@ class Reader:
         this at start-up, so the first filing does not wait for them)."""
         if self.workers > 1:
             for _ in range(self.workers):
-                self._executor().submit(_warm)
+                self._executor().submit(_started)
 
     def _inline(self, job: Job) -> list[Record]:
         try:

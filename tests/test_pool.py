@@ -61,3 +61,34 @@ def test_the_pool_starts_photos_and_large_pdfs_first(tmp_path: Path) -> None:
     for name, size in sizes.items():
         (tmp_path / name).write_bytes(b"x" * size)
     assert sorted(sizes, key=lambda n: cost_order(tmp_path / n)) == ["photo.jpg", "big.pdf", "small.pdf", "b.xlsx", "a.docx"]
+
+
+def _pool_workers() -> list[int]:
+    """The pids of this process's pool workers (spawned: `spawn_main` in their command line)."""
+    import os
+
+    found = []
+    for task in os.listdir(f"/proc/{os.getpid()}/task"):
+        for pid in Path(f"/proc/{os.getpid()}/task/{task}/children").read_text().split():
+            try:
+                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.append(int(pid))
+            except OSError:
+                pass
+    return found
+
+
+def test_warm_starts_every_worker_before_the_first_file() -> None:
+    """The watcher warms the pool at start-up: each of the workers is
+    started then (not one, nor at the first file), and reads at once."""
+    import time
+
+    with Reader(2, Limits()) as reader:
+        reader.warm()
+        deadline = time.monotonic() + 60
+        while len(_pool_workers()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        started = sorted(_pool_workers())
+        assert len(started) == 2
+        done = {job.name for job, recs, _ in reader.map(_jobs(SAMPLES)) if recs[0].kind != "unknown"}
+        assert done == set(NAMES) and sorted(_pool_workers()) == started
