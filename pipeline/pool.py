@@ -171,7 +171,7 @@ class Reader:
     def warm(self) -> None:
         """Start the workers now, not at the first file (the watcher calls
         this at start-up, so the first filing does not wait for them)."""
-        if self.workers > 1:
+        if self.workers > 1 and self._pool is None:
             for _ in range(self.workers):
                 self._executor().submit(_started)
 

@@ -71,7 +71,9 @@ def _alive(observer) -> bool:
 
 class Watcher:
     def __init__(self, settings: Settings, ledger: Ledger, outputs: Optional[Outputs] = None,
-                 received_on: Optional[dt.date] = None) -> None:
+                 received_on: Optional[dt.date] = None, reader: Optional[Reader] = None) -> None:
+        """`reader`: a pool already started (see `Reader.warm`); by default
+        the watcher makes its own, started by `run` and `run_once`."""
         check_layout(settings)
         settings.inbox.mkdir(parents=True, exist_ok=True)
         self.settings = settings
@@ -81,7 +83,7 @@ class Watcher:
         self.intake = InboxIntake(settings, ledger)
         self.stability = Stability(settings.stable_seconds)
         self.received_on = received_on
-        self.reader = Reader(settings.workers, settings.limits)
+        self.reader = reader or Reader(settings.workers, settings.limits)
 
     def _rescan(self) -> None:
         for path in scan(self.settings.inbox):
