@@ -81,9 +81,10 @@ def regenerate(settings: Settings, agencies: list[AgencyRecords],
                receipts: list[Receipt]) -> list[Path]:
     """Render the given agencies' documents and receipts, and convert them
     to PDF, each list split evenly between as many LibreOffice runs as
-    there are workers: the documents' PDFs are made while the receipts
-    render, and the work reports' pages are checked and their bundles made
-    while the receipts' PDFs are made."""
+    there are workers. The receipts come first: their PDFs are made while
+    the documents render (which took the first second of the output with
+    no LibreOffice running); the work reports' pages are checked and their
+    bundles made once the documents' PDFs are there."""
     from .pages import keep_signatures
     from .pdf import PdfConverter
 
@@ -93,6 +94,9 @@ def regenerate(settings: Settings, agencies: list[AgencyRecords],
     cache = settings.state / "pdf"
     with PdfConverter(processes=settings.workers) as converter:
         pdf_ok = bool(agencies or receipts) and converter.is_available()
+        writer = ReceiptWriter() if receipts else None
+        words = [write_receipt(settings.outbox, owner, record, number, writer) for owner, record, number in receipts]
+        pending = converter.submit_split({p: p.parent for p in words if not _pdf_fresh(p)}) if pdf_ok else []
         for agency, records in sorted(agencies, key=lambda item: item[0].key):
             folder = agency_folder(settings.outbox, agency)
             written += _forms(records, folder, index)
@@ -101,16 +105,11 @@ def regenerate(settings: Settings, agencies: list[AgencyRecords],
                 bundles.append((report, scans))
         index.save()
         documents = converter.submit_split(_to_convert(written, bundles, cache)) if pdf_ok else []
-        writer = ReceiptWriter() if receipts else None
-        words = [write_receipt(settings.outbox, owner, record, number, writer) for owner, record, number in receipts]
-        pending = converter.submit_split({p: p.parent for p in words if not _pdf_fresh(p)}) if pdf_ok else []
-        for future in documents:
+        for future in [*pending, *documents]:
             future.result()
         if pdf_ok:  # LibreOffice can leave a long report's signatures alone on its last page
             keep_signatures([report for report, _ in bundles], converter.convert)
             _bundles(bundles, cache)
-        for future in pending:
-            future.result()
     return written
 
 
