@@ -13,6 +13,9 @@ import io
 import os
 import re
 import struct
+import subprocess
+import sys
+import textwrap
 import zlib
 from pathlib import Path
 
@@ -519,3 +522,24 @@ def test_scanned_header_row_form_is_read_through_the_table_paths():
     assert fields.project_content == "安全现状评价"
     assert str(fields.signed_on) == "2021-05-06"
     assert fields.price_wan == 3.5
+
+
+@pytest.mark.skipif(not ocr_engine.openvino_loads(), reason="OpenVINO has no wheel for this platform")
+def test_reading_a_scan_with_openvino_sends_nothing_and_starts_no_process(tmp_path: Path):
+    """`import openvino` imports its model converter, whose import sends a
+    usage event to Google Analytics from a process it spawns (on by default:
+    no opt-out file in the user's home, not CI). The pipeline works offline:
+    a worker that reads a scan loads no telemetry and starts no process."""
+    code = textwrap.dedent("""
+        import multiprocessing, sys
+        import numpy as np
+        from pipeline.extract.read import ocr_engine
+        ocr_engine.read_page(np.full((400, 600, 3), 255, np.uint8))
+        print(ocr_engine.runtime_name(), [p.name for p in multiprocessing.active_children()],
+              "openvino_telemetry" in sys.modules)
+    """)
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "TF_BUILD", "JENKINS_URL", "PIPELINE_OCR_ENGINE")}
+    env["HOME"] = str(tmp_path)  # no opt-out file
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["openvino", "[]", "False"], out.stdout

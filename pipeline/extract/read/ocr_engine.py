@@ -38,7 +38,7 @@ import numpy as np
 from ...errors import UnreadableError
 from . import OCR_ENGINE_ENV, ocr_engine_asked, ocr_threads_asked
 from .ocr_cache import cached
-from .ocr_shapes import SHAPES_TAG, bound, prepare
+from .ocr_shapes import SHAPES_TAG, bound, offline, prepare
 from .scan_prep import MAX_SIDE
 
 # Text detection runs on a copy of the page at most this many pixels on its
@@ -76,6 +76,7 @@ def openvino_loads() -> bool:
     """True when the OpenVINO runtime is installed and its native library
     loads (its wheel exists for x86-64 Linux and Windows, not everywhere)."""
     try:
+        offline()
         import openvino  # noqa: F401
 
         return True

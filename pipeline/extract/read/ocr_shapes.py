@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 
 import numpy as np
 
@@ -78,7 +79,23 @@ def det_side(side: int) -> int:
 def prepare() -> None:
     """Bound oneDNN's kernel cache; called before the process's first
     OpenVINO model is compiled (oneDNN reads the variable then)."""
+    offline()
     os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", str(KERNEL_CACHE))
+
+
+def offline() -> None:
+    """OpenVINO without its model conversion tools; called before the
+    process first imports openvino. `import openvino` imports
+    openvino.tools.ovc when it can, and that import sends a usage event to
+    Google Analytics (openvino-telemetry, on unless the user's home holds an
+    opt-out file or CI=true) from a process it spawns: a second Python
+    start-up per worker, up to 3 s waiting on the network, and, when it
+    spawned while the worker was importing OpenCV, a child that failed with
+    a traceback in the log (it inherited OpenCV's folder on sys.path, whose
+    `typing` package then shadowed the standard one). The pipeline works
+    offline and only runs models it is given, so the import is refused
+    (openvino catches the ImportError; the runtime needs nothing from it)."""
+    sys.modules.setdefault("openvino.tools.ovc", None)  # type: ignore[arg-type]  # None: "import refused"
 
 
 def _core(threads: int, shapes_kept: int = 0):
