@@ -406,3 +406,46 @@ def test_sigterm_exits_cleanly(tmp_path: Path) -> None:
     time.sleep(2.0)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=20) == 0
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The pool workers a process started (Linux: /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            with contextlib.suppress(OSError):
+                if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    found.append(int(child))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
+def test_workers_end_when_the_watcher_is_killed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The watcher killed outright (kill -9, or a signal it does not catch):
+    its workers end too, rather than wait for work forever holding their
+    memory; the next start finds the inbox as it was left."""
+    monkeypatch.setenv("PIPELINE_WORKERS", "2")
+    proc = _cli("watch", "--inbox", str(tmp_path / "in"), "--state", str(tmp_path / "st"), "--outbox", str(tmp_path / "out"),
+                cwd=tmp_path)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(_workers_of(proc.pid)) < 2:
+        time.sleep(0.1)
+    workers = _workers_of(proc.pid)
+    assert len(workers) == 2, proc.stderr.read().decode() if proc.poll() is not None else "workers not started"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 20
+    while time.time() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.1)
+    left = [w for w in workers if _alive(w)]
+    for w in left:  # not to leave them behind when this fails
+        with contextlib.suppress(OSError):
+            os.kill(w, signal.SIGKILL)
+    assert left == []
