@@ -134,18 +134,27 @@ class Ledger:
         self._migrate()
 
     def _migrate(self) -> None:
-        """Ledgers written before the folder and the searchable PDF had columns of their own."""
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(files)")}
-        for column in ("folder", "searchable"):
-            if column not in columns:
-                self.db.execute(f"ALTER TABLE files ADD COLUMN {column} TEXT")
-        if not search_index.exists(self.db):
-            with self.db:  # a ledger from before the index: its fields are searchable at once, texts after reprocess
-                self.db.execute("BEGIN IMMEDIATE")
+        """Ledgers written before the folder and the searchable PDF had
+        columns of their own, or before the search index. Checked again
+        under the write lock: the station, the watcher and its output thread
+        open the same new ledger at once, and only the first makes them."""
+        if self._migrated():
+            return
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(files)")}
+            for column in ("folder", "searchable"):
+                if column not in columns:
+                    self.db.execute(f"ALTER TABLE files ADD COLUMN {column} TEXT")
+            if not search_index.exists(self.db):  # its fields are searchable at once, texts after reprocess
                 search_index.create(self.db)
                 for entry in self.entries():
                     if entry.record is not None:
                         search_index.write(self.db, entry.sha256, entry.record, None)
+
+    def _migrated(self) -> bool:
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(files)")}
+        return {"folder", "searchable"} <= columns and search_index.exists(self.db)
 
     def close(self) -> None:
         self.db.close()

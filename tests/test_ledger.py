@@ -88,3 +88,46 @@ def test_status_names_the_ocr_engine(tmp_path: Path, monkeypatch) -> None:
         assert f"扫描件识别引擎：{expected}" in status_text(settings, ledger)
     finally:
         ledger.close()
+
+
+def test_a_new_ledger_opened_by_several_connections_at_once(tmp_path: Path, monkeypatch) -> None:
+    """`serve --watch` on a new state folder: the watcher, its output thread
+    and the station open the same new ledger at once. One that looked for
+    the search index before another made it must not fail making it again
+    (`make run` on a fresh machine stopped with "table search already exists")."""
+    import threading
+
+    from pipeline import search_index
+
+    path = tmp_path / "state" / "ledger.sqlite3"
+    first = Ledger(path, lock=False)
+    real, looked = search_index.exists, []
+
+    def stale(db: sqlite3.Connection) -> bool:  # the first look, made before `first` made the index
+        looked.append(db)
+        return False if len(looked) == 1 else real(db)
+
+    monkeypatch.setattr(search_index, "exists", stale)
+    second = Ledger(path, lock=False)
+    assert looked and second.db.execute("SELECT count(*) FROM search").fetchone() == (0,)
+    monkeypatch.setattr(search_index, "exists", real)
+    first.close()
+    second.close()
+
+    for run in range(8):  # and for real: four connections at once on a new ledger
+        path = tmp_path / f"new{run}" / "ledger.sqlite3"
+        start, errors = threading.Barrier(4), []
+
+        def open_one() -> None:
+            start.wait()
+            try:
+                Ledger(path, lock=False).close()
+            except Exception as exc:  # noqa: BLE001 - what the test looks for
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_one) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
