@@ -5,6 +5,7 @@ that one generation run at a time brings the outbox up to date."""
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import threading
 from typing import Optional
@@ -48,6 +49,10 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, watch: 
         watcher_thread.start()
     app = create_app(settings, background)
     print(f"审核工作站已启动：http://{shown}:{port}/ （按 Ctrl+C 停止）", flush=True)
+    # uvicorn stops on SIGTERM, then raises it again for the handler it found:
+    # this one, so that the watcher and its outputs are closed below rather
+    # than the process ended mid-batch (a service stopped by systemd exits 0)
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
