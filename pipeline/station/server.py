@@ -52,7 +52,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, watch: 
     # uvicorn stops on SIGTERM, then raises it again for the handler it found:
     # this one, so that the watcher and its outputs are closed below rather
     # than the process ended mid-batch (a service stopped by systemd exits 0)
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if threading.current_thread() is threading.main_thread():  # (signals are the main thread's)
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
