@@ -49,7 +49,8 @@ def setup_logging(fmt: str = "text", stream: Optional[Any] = None) -> None:
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter("%(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
+    root.setLevel(logging.WARNING)  # libraries' notes (e.g. pikepdf's on loading) are not the officer's business
+    logging.getLogger("pipeline").setLevel(logging.INFO)  # this program's own modules log under "pipeline."
 
 
 def log_event(logger: logging.Logger, **event: Any) -> None:

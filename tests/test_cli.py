@@ -89,3 +89,28 @@ def test_process_logs_one_json_line_per_file(tmp_path: Path) -> None:
     assert {e["kind"] for e in events} == {"report_letter", "commitment"}
     records = [json.loads(line) for line in run("records", "--state", str(tmp_path / "state"), cwd=tmp_path).stdout.splitlines()]
     assert all(r["received_on"] == "2021-02-23" and Path(r["archive"]).is_file() for r in records)
+
+
+def test_the_log_holds_the_pipelines_lines_and_libraries_warnings_only() -> None:
+    """The officer's console: a library's notes (pikepdf said "C++ to Python
+    logger bridge initialized" in the middle of the filings) stay out; the
+    pipeline's own lines and any library's warnings stay in."""
+    import io
+    import logging
+
+    from pipeline.logs import setup_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, logging.getLogger("pipeline").level
+    buf = io.StringIO()
+    try:
+        setup_logging("text", buf)
+        logging.getLogger("pikepdf._core").info("logger bridge initialized")
+        logging.getLogger("pipeline.generate.pdf").info("PDF 已生成")
+        logging.getLogger("pipeline").info("doc_0004.docx report_letter accepted")
+        logging.getLogger("some.library").warning("磁盘将满")
+    finally:
+        root.handlers[:], _, _ = saved
+        root.setLevel(saved[1])
+        logging.getLogger("pipeline").setLevel(saved[2])
+    assert buf.getvalue().splitlines() == ["PDF 已生成", "doc_0004.docx report_letter accepted", "磁盘将满"]
