@@ -51,9 +51,10 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, watch: 
     print(f"审核工作站已启动：http://{shown}:{port}/ （按 Ctrl+C 停止）", flush=True)
     # uvicorn stops on SIGTERM, then raises it again for the handler it found:
     # this one, so that the watcher and its outputs are closed below rather
-    # than the process ended mid-batch (a service stopped by systemd exits 0)
+    # than the process ended mid-batch (a service stopped by systemd exits 0);
+    # a SIGTERM before uvicorn listens ends the process the same way
     if threading.current_thread() is threading.main_thread():  # (signals are the main thread's)
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
@@ -64,3 +65,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, watch: 
             background.close()
         if ledger is not None:
             ledger.close()
+
+
+def _exit_cleanly(*_: object) -> None:
+    raise SystemExit(0)
