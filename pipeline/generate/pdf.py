@@ -53,6 +53,10 @@ A4_INCH = (8.27, 11.69)
 # option, 2 = PDF/A-2b): fonts embedded, XMP identification, sRGB output
 # intent, no encryption, no JavaScript.
 PDFA_EXPORT = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
+# Files given to one `soffice` run at most: LibreOffice reads ~253 command-line
+# arguments and silently drops the rest (with our ten options, 243 of 300
+# files were converted, exit status 0); a longer list is converted in turns.
+FILES_PER_RUN = 200
 # What the bundle says of itself: merging with pypdf keeps neither the XMP
 # identification nor the output intent, and a scan inside need not be PDF/A.
 BUNDLE_NOTE = "本文件由工作报表与合同原件合并而成，不是 PDF/A 归档格式；长期存档请使用各自的 PDF/A 文件（工作报表 PDF、合同的可检索 PDF）。"
@@ -145,8 +149,11 @@ class PdfConverter:
                 links[f] = link
             cmd = [soffice, f"-env:UserInstallation={(scratch / f'profile-{slot}').as_uri()}", "--headless",
                    "--invisible", "--nologo", "--norestore", "--nolockcheck", "--convert-to", PDFA_EXPORT,
-                   "--outdir", str(tmp_out), *[str(link) for link in links.values()]]
-            self._call(cmd, self.timeout + 5.0 * len(links))  # a long list gets its time
+                   "--outdir", str(tmp_out)]
+            inputs = [str(link) for link in links.values()]
+            for start in range(0, len(inputs), FILES_PER_RUN):
+                turn = inputs[start : start + FILES_PER_RUN]
+                self._call([*cmd, *turn], self.timeout + 5.0 * len(turn))  # a long list gets its time
             for f, link in links.items():
                 made = tmp_out / (link.stem + ".pdf")
                 if not made.is_file() or made.stat().st_size == 0 or made.read_bytes()[:5] != b"%PDF-":
