@@ -135,26 +135,26 @@ class Ledger:
 
     def _migrate(self) -> None:
         """Ledgers written before the folder and the searchable PDF had
-        columns of their own, or before the search index. Checked again
+        columns of their own, or before the search index. Looked at again
         under the write lock: the station, the watcher and its output thread
         open the same new ledger at once, and only the first makes them."""
-        if self._migrated():
+        if self._to_migrate() == ([], False):
             return
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            columns = {row[1] for row in self.db.execute("PRAGMA table_info(files)")}
-            for column in ("folder", "searchable"):
-                if column not in columns:
-                    self.db.execute(f"ALTER TABLE files ADD COLUMN {column} TEXT")
-            if not search_index.exists(self.db):  # its fields are searchable at once, texts after reprocess
+            columns, no_index = self._to_migrate()
+            for column in columns:
+                self.db.execute(f"ALTER TABLE files ADD COLUMN {column} TEXT")
+            if no_index:  # its fields are searchable at once, texts after reprocess
                 search_index.create(self.db)
                 for entry in self.entries():
                     if entry.record is not None:
                         search_index.write(self.db, entry.sha256, entry.record, None)
 
-    def _migrated(self) -> bool:
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(files)")}
-        return {"folder", "searchable"} <= columns and search_index.exists(self.db)
+    def _to_migrate(self) -> tuple[list[str], bool]:
+        """The columns the files table lacks, and whether the search index is missing."""
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(files)")}
+        return [c for c in ("folder", "searchable") if c not in have], not search_index.exists(self.db)
 
     def close(self) -> None:
         self.db.close()
