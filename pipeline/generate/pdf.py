@@ -156,7 +156,7 @@ class PdfConverter:
                 self._call([*cmd, *turn], self.timeout + 5.0 * len(turn))  # a long list gets its time
             for f, link in links.items():
                 made = tmp_out / (link.stem + ".pdf")
-                if not made.is_file() or made.stat().st_size == 0 or made.read_bytes()[:5] != b"%PDF-":
+                if not made.is_file() or _head(made) != b"%PDF-":
                     log.warning("PDF 转换失败：%s", f.name)
                     continue
                 target = Path(targets[f]) / (f.stem + ".pdf")
@@ -230,6 +230,12 @@ def _has_cjk_font() -> bool:
     except (OSError, subprocess.SubprocessError):
         return True
     return bool(out.strip())
+
+
+def _head(path: Path) -> bytes:
+    """A file's first five bytes (a PDF's "%PDF-"), not the whole file."""
+    with open(path, "rb") as fh:
+        return fh.read(5)
 
 
 def _move_atomic(src: Path, target: Path) -> Path:
