@@ -524,3 +524,41 @@ def test_a_run_of_more_files_than_libreoffice_reads_converts_them_all(tmp_path):
         made = conv.convert_many(files, tmp_path / "pdf")
     assert [f.name for f, pdf in made.items() if pdf is None] == []
     assert len(list((tmp_path / "pdf").glob("*.pdf"))) == 260
+
+
+def test_libreoffice_scratch_goes_to_a_ram_folder_with_room(tmp_path, monkeypatch):
+    """LibreOffice's scratch holds nothing that must survive: a RAM-backed
+    folder is used when there is one with room, else the system's temp folder."""
+    from pipeline.generate import pdf
+
+    ram = tmp_path / "ram"
+    ram.mkdir()
+    monkeypatch.setattr(pdf, "RAM_FOLDERS", (tmp_path / "missing", ram))
+    assert pdf.scratch_parent() == str(ram)
+    monkeypatch.setattr(pdf, "RAM_FOLDER_MIN_FREE", 2**62)  # no folder has that much room
+    assert pdf.scratch_parent() is None
+
+
+@needs_lo
+def test_conversion_keeps_libreoffice_scratch_in_the_ram_folder(tmp_path, monkeypatch):
+    """LibreOffice's profile and temporary files go to the RAM folder (its
+    own fsyncs then cost nothing); the PDF still arrives in the outbox, and
+    the scratch is gone once the converter is closed."""
+    import docx
+
+    from pipeline.generate import pdf
+
+    ram = tmp_path / "ram"
+    ram.mkdir()
+    monkeypatch.setattr(pdf, "RAM_FOLDERS", (ram,))
+    monkeypatch.setattr(pdf, "RAM_FOLDER_MIN_FREE", 0)
+    one = docx.Document()
+    one.add_paragraph("回执")
+    one.save(tmp_path / "回执.docx")
+    with PdfConverter() as conv:
+        made = conv.convert(tmp_path / "回执.docx", tmp_path / "out")
+        scratch = list(ram.iterdir())
+        assert len(scratch) == 1 and (scratch[0] / "profile-0" / "user").is_dir()
+        assert (scratch[0] / "tmp").is_dir()
+    assert made == tmp_path / "out" / "回执.pdf" and made.read_bytes()[:5] == b"%PDF-"
+    assert list(ram.iterdir()) == []

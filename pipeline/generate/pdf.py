@@ -57,6 +57,13 @@ PDFA_EXPORT = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":
 # arguments and silently drops the rest (with our ten options, 243 of 300
 # files were converted, exit status 0); a longer list is converted in turns.
 FILES_PER_RUN = 200
+# LibreOffice's scratch (its profiles, its temporary files, the PDFs it writes
+# before they are copied into the outbox, fsynced there) holds nothing that
+# must outlive a batch. On a RAM-backed folder, the three fsyncs LibreOffice
+# makes per document and its profile writes cost nothing (200 filings: 42.4 →
+# 40.4 s with one worker, 26.1 → 24.3 s with two). Used when it has room.
+RAM_FOLDERS = (Path("/dev/shm"),)
+RAM_FOLDER_MIN_FREE = 512 * 2**20
 # What the bundle says of itself: merging with pypdf keeps neither the XMP
 # identification nor the output intent, and a scan inside need not be PDF/A.
 BUNDLE_NOTE = "本文件由工作报表与合同原件合并而成，不是 PDF/A 归档格式；长期存档请使用各自的 PDF/A 文件（工作报表 PDF、合同的可检索 PDF）。"
@@ -171,7 +178,9 @@ class PdfConverter:
         return result
 
     def _call(self, cmd: list[str], timeout: float) -> bool:
-        env = dict(os.environ, SAL_USE_VCLPLUGIN="svp", FONTCONFIG_FILE=str(self._scratch_dir() / "fonts.conf"))
+        scratch = self._scratch_dir()
+        env = dict(os.environ, SAL_USE_VCLPLUGIN="svp", FONTCONFIG_FILE=str(scratch / "fonts.conf"),
+                   TMPDIR=str(scratch / "tmp"))
         try:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                                     env=env, start_new_session=True)
@@ -193,8 +202,9 @@ class PdfConverter:
     def _scratch_dir(self) -> Path:
         with self._lock:
             if self._scratch is None:
-                self._scratch = Path(tempfile.mkdtemp(prefix="pipeline-soffice-"))
+                self._scratch = Path(tempfile.mkdtemp(prefix="pipeline-soffice-", dir=scratch_parent()))
                 weakref.finalize(self, shutil.rmtree, str(self._scratch), True)  # if close() is never called
+                (self._scratch / "tmp").mkdir()  # LibreOffice's own temporary files (TMPDIR)
                 (self._scratch / "fonts.conf").write_text(FONTS_CONF % _aliases(), encoding="utf-8")
             return self._scratch
 
@@ -211,6 +221,19 @@ class PdfConverter:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def scratch_parent() -> Optional[str]:
+    """A RAM-backed folder with room for LibreOffice's scratch; None: the
+    system's temporary folder."""
+    for folder in RAM_FOLDERS:
+        try:
+            room = os.statvfs(folder)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK | os.X_OK) and room.f_bavail * room.f_frsize >= RAM_FOLDER_MIN_FREE:
+            return str(folder)
+    return None
 
 
 def _aliases() -> str:
