@@ -562,3 +562,33 @@ def test_conversion_keeps_libreoffice_scratch_in_the_ram_folder(tmp_path, monkey
         assert (scratch[0] / "tmp").is_dir()
     assert made == tmp_path / "out" / "回执.pdf" and made.read_bytes()[:5] == b"%PDF-"
     assert list(ram.iterdir()) == []
+
+
+@needs_lo
+def test_pdfs_that_might_not_fit_in_the_ram_folder_wait_on_disk(tmp_path, monkeypatch):
+    """A RAM folder is small: when a run's PDFs might not fit there (a Word
+    contract full of photos), they wait in the system's temp folder instead,
+    and still arrive."""
+    import docx
+
+    from pipeline.generate import pdf
+
+    ram = tmp_path / "ram"
+    ram.mkdir()
+    monkeypatch.setattr(pdf, "RAM_FOLDERS", (ram,))
+    monkeypatch.setattr(pdf, "RAM_FOLDER_MIN_FREE", 0)
+    assert pdf.room_for(ram, [])
+    monkeypatch.setattr(pdf, "PDF_ROOM_MARGIN", 2**62)  # no folder has that much room
+    assert not pdf.room_for(ram, [])
+    made_dirs: list[Path] = []
+    real_mkdtemp = pdf.tempfile.mkdtemp
+    monkeypatch.setattr(pdf.tempfile, "mkdtemp",
+                        lambda *a, **k: made_dirs.append(Path(real_mkdtemp(*a, **k))) or made_dirs[-1])
+    one = docx.Document()
+    one.add_paragraph("回执")
+    one.save(tmp_path / "回执.docx")
+    with PdfConverter() as conv:
+        made = conv.convert(tmp_path / "回执.docx", tmp_path / "out")
+    assert made == tmp_path / "out" / "回执.pdf" and made.read_bytes()[:5] == b"%PDF-"
+    waited = [d for d in made_dirs if d.name.startswith("pipeline-pdf-")]
+    assert len(waited) == 1 and ram not in waited[0].parents and not waited[0].exists()

@@ -64,6 +64,7 @@ FILES_PER_RUN = 200
 # 40.4 s with one worker, 26.1 → 24.3 s with two). Used when it has room.
 RAM_FOLDERS = (Path("/dev/shm"),)
 RAM_FOLDER_MIN_FREE = 512 * 2**20
+PDF_ROOM_MARGIN = 64 * 2**20  # room kept free besides a run's PDFs (see room_for)
 # What the bundle says of itself: merging with pypdf keeps neither the XMP
 # identification nor the output intent, and a scan inside need not be PDF/A.
 BUNDLE_NOTE = "本文件由工作报表与合同原件合并而成，不是 PDF/A 归档格式；长期存档请使用各自的 PDF/A 文件（工作报表 PDF、合同的可检索 PDF）。"
@@ -147,7 +148,8 @@ class PdfConverter:
         scratch = self._scratch_dir()
         slot = self._profiles.get()
         tmp_in = Path(tempfile.mkdtemp(dir=scratch, prefix="in-"))
-        tmp_out = Path(tempfile.mkdtemp(dir=scratch, prefix="out-"))
+        # the PDFs wait in the scratch until copied; in RAM only while they fit there
+        tmp_out = Path(tempfile.mkdtemp(dir=scratch if room_for(scratch, result) else None, prefix="pipeline-pdf-"))
         try:
             links = {}
             for i, f in enumerate(result):
@@ -234,6 +236,17 @@ def scratch_parent() -> Optional[str]:
         if os.access(folder, os.W_OK | os.X_OK) and room.f_bavail * room.f_frsize >= RAM_FOLDER_MIN_FREE:
             return str(folder)
     return None
+
+
+def room_for(folder: Path, files: Iterable[Path]) -> bool:
+    """True when `folder` has room for the PDFs of `files`: thrice their
+    size (a Word contract's photos are embedded again), and a margin."""
+    try:
+        room = os.statvfs(folder)
+        need = 3 * sum(Path(f).stat().st_size for f in files) + PDF_ROOM_MARGIN
+    except OSError:
+        return True  # the conversion itself says what is wrong
+    return room.f_bavail * room.f_frsize >= need
 
 
 def _aliases() -> str:
