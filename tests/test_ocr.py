@@ -543,3 +543,30 @@ def test_reading_a_scan_with_openvino_sends_nothing_and_starts_no_process(tmp_pa
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["openvino", "[]", "False"], out.stdout
+
+
+@pytest.mark.skipif(not ocr_engine.openvino_loads(), reason="OpenVINO has no wheel for this platform")
+def test_a_worker_compiles_each_model_once():
+    """rapidocr compiles its detection and recognition models as it loads
+    them, for sessions the pipeline replaces at once by its own: a worker
+    that starts and reads a page compiles detection (at the page's size)
+    and recognition once each, so its first scan does not wait for two
+    compilations it throws away."""
+    code = textwrap.dedent("""
+        import numpy as np, openvino
+        from pipeline.extract.read import ocr_engine
+        compiled = []
+        real = openvino.Core.compile_model
+        def counting(self, model, *args, **kwargs):
+            compiled.append(model.get_friendly_name() if hasattr(model, "get_friendly_name") else str(model))
+            return real(self, model, *args, **kwargs)
+        openvino.Core.compile_model = counting
+        page = np.full((1200, 900, 3), 255, np.uint8)
+        page[300:340, 100:700] = 0
+        ocr_engine.read_page(page)
+        print(len(compiled))
+    """)
+    env = {**os.environ, "PIPELINE_OCR_ENGINE": "openvino", "PIPELINE_OCR_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["2"], out.stdout

@@ -60,6 +60,8 @@ from __future__ import annotations
 import math
 import os
 import sys
+from contextlib import contextmanager
+from typing import Iterator
 
 import numpy as np
 
@@ -233,8 +235,9 @@ def bound(ocr, threads: int, paths: dict) -> None:
     """Replace rapidocr engine `ocr`'s OpenVINO detection and recognition
     sessions by the process's bounded ones (made on first use), and its
     detection preprocessing by `_DetResize` (normalisation in the graph)."""
-    ocr._load_det_model()  # rapidocr loads its models on first use: load them now, to replace them
-    ocr._load_rec_model()  # (its own session has already given the recogniser its character list)
+    with _sessions_read_not_compiled():  # rapidocr loads its models on first use: load them now, to replace them
+        ocr._load_det_model()
+        ocr._load_rec_model()  # (its session gives the recogniser its character list from the read model)
     resize = _DetResize(ocr.text_det)
     ocr.text_det.get_preprocess = lambda: resize  # rapidocr makes one a page, with limits that never change
     if ("det", threads) not in _SHARED:
@@ -242,3 +245,30 @@ def bound(ocr, threads: int, paths: dict) -> None:
     if ("rec", threads) not in _SHARED:
         _SHARED[("rec", threads)] = _Rec(str(paths["rec"]), threads)
     ocr.text_det.session, ocr.text_rec.session = _SHARED[("det", threads)], _SHARED[("rec", threads)]
+
+
+@contextmanager
+def _sessions_read_not_compiled() -> Iterator[None]:
+    """While `bound` has rapidocr load its detector and recogniser, their
+    OpenVINO sessions only read the model file: rapidocr would compile each
+    (~0.19 s a model, at every worker's start) for sessions that `bound`
+    replaces at once. The recogniser reads its character list from the
+    model read."""
+    from rapidocr.inference_engine import openvino as engines
+
+    compiling = engines.OpenVINOInferSession
+
+    class ReadOnly(compiling):  # type: ignore[misc, valid-type]
+        def __init__(self, cfg) -> None:  # no super().__init__: it compiles
+            import openvino
+
+            self.model = openvino.Core().read_model(str(cfg.get("model_path")))
+
+        def __call__(self, input_content: np.ndarray) -> np.ndarray:
+            raise RuntimeError("a read-only session left in place of a bounded one")
+
+    setattr(engines, "OpenVINOInferSession", ReadOnly)
+    try:
+        yield
+    finally:
+        setattr(engines, "OpenVINOInferSession", compiling)
