@@ -60,8 +60,8 @@ FILES_PER_RUN = 200
 # LibreOffice's scratch (its profiles, its temporary files, the PDFs it writes
 # before they are copied into the outbox, fsynced there) holds nothing that
 # must outlive a batch. On a RAM-backed folder, the three fsyncs LibreOffice
-# makes per document and its profile writes cost nothing (200 filings: 42.4 →
-# 40.4 s with one worker, 26.1 → 24.3 s with two). Used when it has room.
+# makes per document and its profile writes cost nothing (200 filings: 41.9 →
+# 39.8 s with one worker, 25.7 → 24.7 s with two). Used when it has room.
 RAM_FOLDERS = (Path("/dev/shm"),)
 RAM_FOLDER_MIN_FREE = 512 * 2**20
 PDF_ROOM_MARGIN = 64 * 2**20  # room kept free besides a run's PDFs (see room_for)
