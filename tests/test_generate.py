@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import os
 import shutil
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -529,14 +531,14 @@ def test_a_run_of_more_files_than_libreoffice_reads_converts_them_all(tmp_path):
 def test_libreoffice_scratch_goes_to_a_ram_folder_with_room(tmp_path, monkeypatch):
     """LibreOffice's scratch holds nothing that must survive: a RAM-backed
     folder is used when there is one with room, else the system's temp folder."""
-    from pipeline.generate import pdf
+    from pipeline.generate import scratch
 
     ram = tmp_path / "ram"
     ram.mkdir()
-    monkeypatch.setattr(pdf, "RAM_FOLDERS", (tmp_path / "missing", ram))
-    assert pdf.scratch_parent() == str(ram)
-    monkeypatch.setattr(pdf, "RAM_FOLDER_MIN_FREE", 2**62)  # no folder has that much room
-    assert pdf.scratch_parent() is None
+    monkeypatch.setattr(scratch, "RAM_FOLDERS", (tmp_path / "missing", ram))
+    assert scratch.scratch_parent() == str(ram)
+    monkeypatch.setattr(scratch, "RAM_FOLDER_MIN_FREE", 2**62)  # no folder has that much room
+    assert scratch.scratch_parent() is None
 
 
 @needs_lo
@@ -546,20 +548,20 @@ def test_conversion_keeps_libreoffice_scratch_in_the_ram_folder(tmp_path, monkey
     the scratch is gone once the converter is closed."""
     import docx
 
-    from pipeline.generate import pdf
+    from pipeline.generate import scratch
 
     ram = tmp_path / "ram"
     ram.mkdir()
-    monkeypatch.setattr(pdf, "RAM_FOLDERS", (ram,))
-    monkeypatch.setattr(pdf, "RAM_FOLDER_MIN_FREE", 0)
+    monkeypatch.setattr(scratch, "RAM_FOLDERS", (ram,))
+    monkeypatch.setattr(scratch, "RAM_FOLDER_MIN_FREE", 0)
     one = docx.Document()
     one.add_paragraph("回执")
     one.save(tmp_path / "回执.docx")
     with PdfConverter() as conv:
         made = conv.convert(tmp_path / "回执.docx", tmp_path / "out")
-        scratch = list(ram.iterdir())
-        assert len(scratch) == 1 and (scratch[0] / "profile-0" / "user").is_dir()
-        assert (scratch[0] / "tmp").is_dir()
+        folders = list(ram.iterdir())
+        assert len(folders) == 1 and (folders[0] / "profile-0" / "user").is_dir()
+        assert (folders[0] / "tmp").is_dir()
     assert made == tmp_path / "out" / "回执.pdf" and made.read_bytes()[:5] == b"%PDF-"
     assert list(ram.iterdir()) == []
 
@@ -571,18 +573,18 @@ def test_pdfs_that_might_not_fit_in_the_ram_folder_wait_on_disk(tmp_path, monkey
     and still arrive."""
     import docx
 
-    from pipeline.generate import pdf
+    from pipeline.generate import scratch
 
     ram = tmp_path / "ram"
     ram.mkdir()
-    monkeypatch.setattr(pdf, "RAM_FOLDERS", (ram,))
-    monkeypatch.setattr(pdf, "RAM_FOLDER_MIN_FREE", 0)
-    assert pdf.room_for(ram, [])
-    monkeypatch.setattr(pdf, "PDF_ROOM_MARGIN", 2**62)  # no folder has that much room
-    assert not pdf.room_for(ram, [])
+    monkeypatch.setattr(scratch, "RAM_FOLDERS", (ram,))
+    monkeypatch.setattr(scratch, "RAM_FOLDER_MIN_FREE", 0)
+    assert scratch.room_for(ram, [])
+    monkeypatch.setattr(scratch, "PDF_ROOM_MARGIN", 2**62)  # no folder has that much room
+    assert not scratch.room_for(ram, [])
     made_dirs: list[Path] = []
-    real_mkdtemp = pdf.tempfile.mkdtemp
-    monkeypatch.setattr(pdf.tempfile, "mkdtemp",
+    real_mkdtemp = tempfile.mkdtemp
+    monkeypatch.setattr(tempfile, "mkdtemp",
                         lambda *a, **k: made_dirs.append(Path(real_mkdtemp(*a, **k))) or made_dirs[-1])
     one = docx.Document()
     one.add_paragraph("回执")
@@ -592,3 +594,30 @@ def test_pdfs_that_might_not_fit_in_the_ram_folder_wait_on_disk(tmp_path, monkey
     assert made == tmp_path / "out" / "回执.pdf" and made.read_bytes()[:5] == b"%PDF-"
     waited = [d for d in made_dirs if d.name.startswith("pipeline-pdf-")]
     assert len(waited) == 1 and ram not in waited[0].parents and not waited[0].exists()
+
+
+def test_scratch_left_by_a_killed_converter_is_removed(tmp_path, monkeypatch):
+    """A converter killed mid-run leaves its scratch behind; in RAM that
+    memory would stay taken until the machine restarts. The next converter
+    removes the scratch of processes that are gone, and no other."""
+    import subprocess
+    import sys
+
+    from pipeline.generate import scratch
+
+    ram = tmp_path / "ram"
+    ram.mkdir()
+    monkeypatch.setattr(scratch, "RAM_FOLDERS", (ram,))
+    monkeypatch.setattr(scratch, "RAM_FOLDER_MIN_FREE", 0)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = ram / f"pipeline-soffice-{gone.pid}-x1"
+    live = ram / f"pipeline-soffice-{os.getppid()}-x2"   # a process that is running
+    other = ram / "someone-else"
+    for folder in (stale, live, other):
+        (folder / "profile-0").mkdir(parents=True)
+    with PdfConverter() as conv:
+        made = conv._scratch_dir()
+        assert made.parent == ram and made.name.startswith(f"pipeline-soffice-{os.getpid()}-")
+        assert not stale.exists() and live.is_dir() and other.is_dir()
+    assert sorted(p.name for p in ram.iterdir()) == sorted([live.name, other.name])

@@ -29,6 +29,7 @@ from typing import Iterable, Optional
 
 from ..atomic import atomic_path
 from ..models import Limits
+from .scratch import SCRATCH_PREFIX, drop_stale_scratch, room_for, scratch_parent
 
 log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
@@ -57,14 +58,6 @@ PDFA_EXPORT = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":
 # arguments and silently drops the rest (with our ten options, 243 of 300
 # files were converted, exit status 0); a longer list is converted in turns.
 FILES_PER_RUN = 200
-# LibreOffice's scratch (its profiles, its temporary files, the PDFs it writes
-# before they are copied into the outbox, fsynced there) holds nothing that
-# must outlive a batch. On a RAM-backed folder, the three fsyncs LibreOffice
-# makes per document and its profile writes cost nothing (200 filings: 41.9 →
-# 39.8 s with one worker, 25.7 → 24.7 s with two). Used when it has room.
-RAM_FOLDERS = (Path("/dev/shm"),)
-RAM_FOLDER_MIN_FREE = 512 * 2**20
-PDF_ROOM_MARGIN = 64 * 2**20  # room kept free besides a run's PDFs (see room_for)
 # What the bundle says of itself: merging with pypdf keeps neither the XMP
 # identification nor the output intent, and a scan inside need not be PDF/A.
 BUNDLE_NOTE = "本文件由工作报表与合同原件合并而成，不是 PDF/A 归档格式；长期存档请使用各自的 PDF/A 文件（工作报表 PDF、合同的可检索 PDF）。"
@@ -204,7 +197,10 @@ class PdfConverter:
     def _scratch_dir(self) -> Path:
         with self._lock:
             if self._scratch is None:
-                self._scratch = Path(tempfile.mkdtemp(prefix="pipeline-soffice-", dir=scratch_parent()))
+                parent = scratch_parent()
+                if parent is not None:
+                    drop_stale_scratch(Path(parent))
+                self._scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=parent))
                 weakref.finalize(self, shutil.rmtree, str(self._scratch), True)  # if close() is never called
                 (self._scratch / "tmp").mkdir()  # LibreOffice's own temporary files (TMPDIR)
                 (self._scratch / "fonts.conf").write_text(FONTS_CONF % _aliases(), encoding="utf-8")
@@ -223,30 +219,6 @@ class PdfConverter:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def scratch_parent() -> Optional[str]:
-    """A RAM-backed folder with room for LibreOffice's scratch; None: the
-    system's temporary folder."""
-    for folder in RAM_FOLDERS:
-        try:
-            room = os.statvfs(folder)
-        except OSError:
-            continue
-        if os.access(folder, os.W_OK | os.X_OK) and room.f_bavail * room.f_frsize >= RAM_FOLDER_MIN_FREE:
-            return str(folder)
-    return None
-
-
-def room_for(folder: Path, files: Iterable[Path]) -> bool:
-    """True when `folder` has room for the PDFs of `files`: thrice their
-    size (a Word contract's photos are embedded again), and a margin."""
-    try:
-        room = os.statvfs(folder)
-        need = 3 * sum(Path(f).stat().st_size for f in files) + PDF_ROOM_MARGIN
-    except OSError:
-        return True  # the conversion itself says what is wrong
-    return room.f_bavail * room.f_frsize >= need
 
 
 def _aliases() -> str:
