@@ -9,15 +9,17 @@ function. Exit codes (also in the README):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import signal
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 import typer
 
-from .errors import InputNotFoundError, PipelineError, UsageError
+from .errors import InputNotFoundError, Interrupted, PipelineError, UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="武进区安全生产技术服务机构备案材料处理流水线。")
@@ -108,11 +110,29 @@ PollOpt = typer.Option(None, "--polling", help="改用轮询，每 N 秒扫描�
 LogOpt = typer.Option(None, "--log-format", help="日志格式：text 或 json")
 
 
+def _as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _stoppable(message: str) -> Iterator[None]:
+    """A stop signal (SIGTERM: a service manager, `kill`) ends the command
+    as Ctrl+C does: the batch stops where it is, the worker pool and
+    LibreOffice runs are shut, the ledger is closed; then `message` and
+    exit code 130 (what is filed stays filed; the inbox keeps the rest)."""
+    previous = signal.signal(signal.SIGTERM, _as_interrupt)
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Interrupted(message) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @app.command()
 def watch(inbox: Optional[Path] = InboxOpt, outbox: Optional[Path] = OutboxOpt, state: Optional[Path] = StateOpt,
           polling: Optional[float] = PollOpt, log_format: Optional[str] = LogOpt) -> None:
     """持续监视收件目录，逐个处理写入完成的文件（Ctrl+C 停止）。"""
-    import signal
     import threading
 
     from .ledger import Ledger
@@ -142,16 +162,17 @@ def process(inbox: Optional[Path] = InboxOpt, outbox: Optional[Path] = OutboxOpt
     _logging(settings.log_format)
     ledger = Ledger(settings.ledger_path)
     try:
-        watcher = _watcher(settings, ledger, _date(received_on))
-        if sys.stderr.isatty():
-            from rich.progress import Progress
+        with _stoppable("处理已中断：已登记的文件都在台账中，其余文件仍在收件目录，下次运行时继续处理。"):
+            watcher = _watcher(settings, ledger, _date(received_on))
+            if sys.stderr.isatty():
+                from rich.progress import Progress
 
-            total = sum(1 for _ in scan(settings.inbox))
-            with Progress(transient=True) as bar:
-                task = bar.add_task("处理中", total=total)
-                done = watcher.run_once(lambda n: bar.advance(task, n))
-        else:
-            done = watcher.run_once()
+                total = sum(1 for _ in scan(settings.inbox))
+                with Progress(transient=True) as bar:
+                    task = bar.add_task("处理中", total=total)
+                    done = watcher.run_once(lambda n: bar.advance(task, n))
+            else:
+                done = watcher.run_once()
         typer.echo(f"完成：处理 {done} 个文件。", err=True)
     finally:
         ledger.close()
@@ -169,16 +190,17 @@ def reprocess(state: Optional[Path] = StateOpt, outbox: Optional[Path] = OutboxO
     _logging(settings.log_format)
     ledger = Ledger(settings.ledger_path)
     try:
-        outputs = _outputs(settings)
-        if sys.stderr.isatty():
-            from rich.progress import Progress
+        with _stoppable("重新处理已中断：已重新读取的记录已更新，其余记录保持原样；再次运行 pipeline reprocess 即可。"):
+            outputs = _outputs(settings)
+            if sys.stderr.isatty():
+                from rich.progress import Progress
 
-            with Progress(transient=True) as bar:
-                task = bar.add_task("重新处理中", total=None)
-                n = run(settings, ledger, kind, _date(since), outputs=outputs,
-                        progress=lambda done, total: bar.update(task, completed=done, total=total))
-        else:
-            n = run(settings, ledger, kind, _date(since), outputs=outputs)
+                with Progress(transient=True) as bar:
+                    task = bar.add_task("重新处理中", total=None)
+                    n = run(settings, ledger, kind, _date(since), outputs=outputs,
+                            progress=lambda done, total: bar.update(task, completed=done, total=total))
+            else:
+                n = run(settings, ledger, kind, _date(since), outputs=outputs)
         typer.echo(f"完成：重新处理 {n} 个文件。", err=True)
     finally:
         ledger.close()

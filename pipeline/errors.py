@@ -22,6 +22,13 @@ class UsageError(PipelineError):
     default_message = "参数有误。"
 
 
+class Interrupted(PipelineError):
+    """Ctrl+C, or a stop signal (SIGTERM), ended a batch before its end."""
+
+    exit_code = 130
+    default_message = "处理已中断。"
+
+
 class InputNotFoundError(PipelineError):
     """A path named on the command line does not exist or is not a file."""
 

@@ -408,6 +408,40 @@ def test_sigterm_exits_cleanly(tmp_path: Path) -> None:
     assert proc.wait(timeout=20) == 0
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
+def test_process_stopped_by_sigterm_ends_as_ctrl_c_and_the_next_run_files_the_rest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`process` stopped mid-batch by a stop signal (a service manager,
+    `kill`): it says so in Chinese, shuts its workers and exits 130 instead
+    of dying on the signal; the next run files every file once."""
+    inbox, state, outbox = tmp_path / "inbox", tmp_path / "state", tmp_path / "outbox"
+    inbox.mkdir()
+    for i in range(8):  # phone photos: long enough a batch to stop in its middle
+        for name in ("doc_0007.jpg", "doc_0030.jpg"):
+            (inbox / f"{i}-{name}").write_bytes((SAMPLES / name).read_bytes() + b"\0" * i)
+    distinct = {sha(p) for p in inbox.iterdir()}
+    monkeypatch.setenv("PIPELINE_WORKERS", "2")
+    monkeypatch.setenv("PIPELINE_STABLE_SECONDS", "0")
+    proc = _cli("process", "--inbox", str(inbox), "--state", str(state), "--outbox", str(outbox), cwd=tmp_path)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list(inbox.iterdir())) > len(distinct) - 2:
+        time.sleep(0.05)
+    workers = _workers_of(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err.decode()
+    assert "处理已中断" in err.decode() and "leaked" not in err.decode()
+    assert workers and not any(_alive(w) for w in workers)
+    assert list(inbox.iterdir()), "the batch ended before the signal"
+    again = _cli("process", "--inbox", str(inbox), "--state", str(state), "--outbox", str(outbox), cwd=tmp_path)
+    _, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err.decode()
+    lines = _cli("records", "--state", str(state), cwd=tmp_path).communicate(timeout=60)[0].decode().splitlines()
+    assert sorted(json.loads(line)["sha256"] for line in lines) == sorted(distinct)
+    assert list(inbox.iterdir()) == []
+
+
 def _workers_of(pid: int) -> list[int]:
     """The pool workers a process started (Linux: /proc)."""
     found = []
