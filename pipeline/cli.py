@@ -5,6 +5,8 @@ function. Exit codes (also in the README):
   1  an unexpected internal error
   2  bad options or settings
   3  a named file does not exist (the other files are still processed)
+  5  the state folder is in use by another pipeline process
+  130  process/reprocess stopped by Ctrl+C or SIGTERM (what was filed stays filed)
 """
 
 from __future__ import annotations
