@@ -112,17 +112,13 @@ PollOpt = typer.Option(None, "--polling", help="改用轮询，每 N 秒扫描�
 LogOpt = typer.Option(None, "--log-format", help="日志格式：text 或 json")
 
 
-def _as_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 @contextlib.contextmanager
 def _stoppable(message: str) -> Iterator[None]:
     """A stop signal (SIGTERM: a service manager, `kill`) ends the command
     as Ctrl+C does: the batch stops where it is, the worker pool and
     LibreOffice runs are shut, the ledger is closed; then `message` and
     exit code 130 (what is filed stays filed; the inbox keeps the rest)."""
-    previous = signal.signal(signal.SIGTERM, _as_interrupt)
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # raises KeyboardInterrupt
     try:
         yield
     except KeyboardInterrupt:
