@@ -24,14 +24,9 @@ SCRATCH_PREFIX = "pipeline-soffice-"  # then the converter's process id
 def scratch_parent() -> Optional[str]:
     """A RAM-backed folder with room for LibreOffice's scratch; None: the
     system's temporary folder."""
-    if not hasattr(os, "statvfs"):  # not a POSIX system: no RAM folder is known
-        return None
     for folder in RAM_FOLDERS:
-        try:
-            room = os.statvfs(folder)
-        except OSError:
-            continue
-        if os.access(folder, os.W_OK | os.X_OK) and room.f_bavail * room.f_frsize >= RAM_FOLDER_MIN_FREE:
+        free = _free_bytes(folder)
+        if free is not None and free >= RAM_FOLDER_MIN_FREE and os.access(folder, os.W_OK | os.X_OK):
             return str(folder)
     return None
 
@@ -65,11 +60,21 @@ def _alive(pid: int) -> bool:
 def room_for(folder: Path, files: Iterable[Path]) -> bool:
     """True when `folder` has room for the PDFs of `files`: thrice their
     size (a Word contract's photos are embedded again), and a margin."""
-    if not hasattr(os, "statvfs"):
-        return True
+    free = _free_bytes(folder)
     try:
-        room = os.statvfs(folder)
         need = 3 * sum(Path(f).stat().st_size for f in files) + PDF_ROOM_MARGIN
     except OSError:
         return True  # the conversion itself says what is wrong
-    return room.f_bavail * room.f_frsize >= need
+    return free is None or free >= need
+
+
+def _free_bytes(folder: Path) -> Optional[int]:
+    """The bytes this user may still write in `folder`'s file system; None
+    when unknown (no such folder, or a system without statvfs)."""
+    if not hasattr(os, "statvfs"):
+        return None
+    try:
+        room = os.statvfs(folder)
+    except OSError:
+        return None
+    return room.f_bavail * room.f_frsize
