@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
-import sqlite3
 from pathlib import Path
 from typing import IO, Any, Iterator, Optional
 
 from pydantic import BaseModel, ConfigDict
 
-from . import search_index
+from . import search_index, wal
 from .correct.apply import effective
 from .errors import PipelineError
 from .models import Correction, FiledRecord, Issue, Record
@@ -127,9 +126,7 @@ class Ledger:
             except OSError as exc:
                 self._lock_fh.close()
                 raise StateLockedError(path.parent) from exc
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
+        self.db = wal.connect(path)
         self.db.executescript(SCHEMA)
         self._migrate()
 
